@@ -1,0 +1,210 @@
+//! Events: the only thing stdreg stores. Never updated or deleted.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::{AspectId, CategoryId, ItemId, RevisionId};
+use crate::model::{ItemSpec, Known, Placement, RevisionInfo, ServiceStandard};
+
+/// One field of an item changed by an amendment, with its value before and after.
+///
+/// `before` is what the field said at the amendment's effective date as the
+/// registry stood when the amendment was decided; it documents, it is not checked on replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "field", rename_all = "snake_case")]
+pub enum FieldChange {
+    Name {
+        before: Known<String>,
+        after: Known<String>,
+    },
+    NameEn {
+        before: Known<String>,
+        after: Known<String>,
+    },
+    ServiceTarget {
+        before: Known<String>,
+        after: Known<String>,
+    },
+    ServiceContent {
+        before: Known<String>,
+        after: Known<String>,
+    },
+    ServiceStandard {
+        before: Known<ServiceStandard>,
+        after: Known<ServiceStandard>,
+    },
+    ExpenditureResponsibility {
+        before: Known<String>,
+        after: Known<String>,
+    },
+    LeadUnits {
+        before: Known<Vec<String>>,
+        after: Known<Vec<String>>,
+    },
+}
+
+impl FieldChange {
+    pub fn field_name(&self) -> &'static str {
+        match self {
+            FieldChange::Name { .. } => "name",
+            FieldChange::NameEn { .. } => "name_en",
+            FieldChange::ServiceTarget { .. } => "service_target",
+            FieldChange::ServiceContent { .. } => "service_content",
+            FieldChange::ServiceStandard { .. } => "service_standard",
+            FieldChange::ExpenditureResponsibility { .. } => "expenditure_responsibility",
+            FieldChange::LeadUnits { .. } => "lead_units",
+        }
+    }
+}
+
+/// What happened. The stored `type` of each variant is its snake_case name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    RevisionPublished {
+        revision: RevisionInfo,
+    },
+    RevisionWithdrawn {
+        withdrawn: RevisionId,
+    },
+    AspectDefined {
+        aspect: AspectId,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name_en: Option<String>,
+        order: u32,
+    },
+    AspectRenamed {
+        aspect: AspectId,
+        before: String,
+        after: String,
+    },
+    AspectRetired {
+        aspect: AspectId,
+    },
+    CategoryDefined {
+        category: CategoryId,
+        aspect: AspectId,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name_en: Option<String>,
+        number: u32,
+    },
+    CategoryRenamed {
+        category: CategoryId,
+        before: String,
+        after: String,
+    },
+    CategoryRetired {
+        category: CategoryId,
+    },
+    ItemIntroduced {
+        item: ItemSpec,
+    },
+    ItemAmended {
+        item: ItemId,
+        changes: Vec<FieldChange>,
+    },
+    /// Renumbered, moved to another category, or both.
+    ItemMoved {
+        item: ItemId,
+        before: Placement,
+        after: Placement,
+    },
+    ItemRetired {
+        item: ItemId,
+    },
+    /// Many items become one. Sources other than `into` are retired; lineage is kept.
+    ItemsMerged {
+        from: Vec<ItemId>,
+        into: ItemId,
+    },
+    /// One item becomes many. The source is retired unless it is one of `into`.
+    ItemSplit {
+        from: ItemId,
+        into: Vec<ItemId>,
+    },
+    /// A local item beyond national scope, with the reference of its argumentation
+    /// and risk assessment (`Unknown` when none is on record).
+    LocalItemAdded {
+        item: ItemSpec,
+        assessment: Known<String>,
+    },
+}
+
+impl Event {
+    /// The stored `type` name of the event.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Event::RevisionPublished { .. } => "revision_published",
+            Event::RevisionWithdrawn { .. } => "revision_withdrawn",
+            Event::AspectDefined { .. } => "aspect_defined",
+            Event::AspectRenamed { .. } => "aspect_renamed",
+            Event::AspectRetired { .. } => "aspect_retired",
+            Event::CategoryDefined { .. } => "category_defined",
+            Event::CategoryRenamed { .. } => "category_renamed",
+            Event::CategoryRetired { .. } => "category_retired",
+            Event::ItemIntroduced { .. } => "item_introduced",
+            Event::ItemAmended { .. } => "item_amended",
+            Event::ItemMoved { .. } => "item_moved",
+            Event::ItemRetired { .. } => "item_retired",
+            Event::ItemsMerged { .. } => "items_merged",
+            Event::ItemSplit { .. } => "item_split",
+            Event::LocalItemAdded { .. } => "local_item_added",
+        }
+    }
+
+    /// Items whose state this event changes (for history and provenance).
+    pub fn items_touched(&self) -> Vec<&ItemId> {
+        match self {
+            Event::ItemIntroduced { item } | Event::LocalItemAdded { item, .. } => vec![&item.id],
+            Event::ItemAmended { item, .. }
+            | Event::ItemMoved { item, .. }
+            | Event::ItemRetired { item } => vec![item],
+            Event::ItemsMerged { from, into } => {
+                let mut all: Vec<&ItemId> = from.iter().collect();
+                if !from.contains(into) {
+                    all.push(into);
+                }
+                all
+            }
+            Event::ItemSplit { from, into } => {
+                let mut all = vec![from];
+                all.extend(into.iter().filter(|id| *id != from));
+                all
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// What every event carries besides its payload, except what the store assigns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventContext {
+    pub revision: RevisionId,
+    /// Valid time: the day from which the change is in force.
+    pub effective_from: NaiveDate,
+    /// Who recorded the change (a principal, e.g. `editor:ndrc`).
+    pub actor: String,
+    pub reason: String,
+}
+
+/// An event decided but not yet stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDomainEvent {
+    pub context: EventContext,
+    pub event: Event,
+}
+
+/// An event as read back from the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedEvent {
+    pub event_id: Uuid,
+    /// Position in the global log: the tie-breaker among events effective the same day.
+    pub global_position: u64,
+    /// Record time.
+    pub recorded_at: DateTime<Utc>,
+    pub context: EventContext,
+    pub event: Event,
+}

@@ -1,0 +1,150 @@
+//! Validated identifiers. Each is a string in the stored form, checked once at the edge.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+
+/// `CN` for the national standard, or a six-digit administrative division code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Jurisdiction(String);
+
+pub const NATIONAL: &str = "CN";
+
+impl Jurisdiction {
+    pub fn national() -> Self {
+        Self(NATIONAL.to_owned())
+    }
+
+    pub fn parse(text: &str) -> Result<Self, DomainError> {
+        let text = text.trim();
+        let valid = text == NATIONAL
+            || (text.len() == 6
+                && text.bytes().all(|b| b.is_ascii_digit())
+                && !text.starts_with('0'));
+        if valid {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(DomainError::InvalidJurisdiction(text.to_owned()))
+        }
+    }
+
+    pub fn is_national(&self) -> bool {
+        self.0 == NATIONAL
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The division codes this one lies within, nearest last: a county `510104`
+    /// lies in city `510100` and province `510000`; every locality lies in `CN`.
+    pub fn ancestors(&self) -> Vec<Jurisdiction> {
+        if self.is_national() {
+            return Vec::new();
+        }
+        let mut out = vec![Jurisdiction::national()];
+        let province = format!("{}0000", &self.0[..2]);
+        let city = format!("{}00", &self.0[..4]);
+        if province != self.0 {
+            out.push(Jurisdiction(province));
+        }
+        if city != self.0 && !city.ends_with("0000") {
+            out.push(Jurisdiction(city));
+        }
+        out
+    }
+}
+
+impl TryFrom<String> for Jurisdiction {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Jurisdiction> for String {
+    fn from(value: Jurisdiction) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Jurisdiction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+macro_rules! slug_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// Letters, digits, `-`, `_` and `.`; 1 to 64 characters.
+            pub fn parse(text: &str) -> Result<Self, DomainError> {
+                let ok = !text.is_empty()
+                    && text.len() <= 64
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+                if ok {
+                    Ok(Self(text.to_owned()))
+                } else {
+                    Err(DomainError::InvalidId {
+                        kind: $what,
+                        value: text.to_owned(),
+                    })
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = DomainError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::parse(&value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+slug_id!(
+    /// Stable identity of a service item: survives renumbering, renaming and moves.
+    ItemId,
+    "item id"
+);
+slug_id!(
+    /// Stable identity of an aspect (top level of a standard's tree).
+    AspectId,
+    "aspect id"
+);
+slug_id!(
+    /// Stable identity of a category (second level).
+    CategoryId,
+    "category id"
+);
+slug_id!(
+    /// Identity of a revision (a published document), unique in the registry.
+    RevisionId,
+    "revision id"
+);
