@@ -1,1 +1,383 @@
+//! The bitemporal index of DESIGN §2, kept in memory and fed from the log.
+//!
+//! For every standard it keeps one *generation* per append (record time) and,
+//! inside each, the *versions* of the consolidated standard along valid time.
+//! An edition at (`valid_at`, `known_at`) is two binary searches and a shared
+//! snapshot: no replay. Appending a revision refolds only the events effective
+//! on or after its earliest effective date; earlier versions are shared.
+//!
+//! Pure: no I/O, no clock. Record time comes from the events.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::event::{Event, RecordedEvent};
+use domain::ids::{ItemId, Jurisdiction, RevisionId};
+use domain::model::RevisionInfo;
+use domain::state::{Snapshot, apply, in_force};
+
+mod diff;
+mod history;
+
+pub use diff::{Diff, FieldDiff, ItemChange, ItemDiff, StructureChange};
+pub use history::field_diff;
+pub use history::{HistoryEntry, ItemHistory, LineageLink, LineageRelation};
+
+/// The consolidated standard at one version point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Version {
+    /// First day this version is in force.
+    pub valid_from: NaiveDate,
+    pub snapshot: Arc<Snapshot>,
+    /// Revisions whose events take effect on `valid_from`.
+    pub revisions: Vec<RevisionId>,
+    /// False when only bookkeeping changed (e.g. a withdrawal was published), not the text.
+    pub changes_text: bool,
+}
+
+/// What the registry knew after one append.
+#[derive(Debug, Clone)]
+struct Generation {
+    known_from: DateTime<Utc>,
+    /// Events of the stream recorded up to and including this generation.
+    event_count: usize,
+    versions: Arc<Vec<Version>>,
+}
+
+/// An event that did not apply while indexing: the log holds something `decide` would refuse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inconsistency {
+    pub global_position: u64,
+    pub message: String,
+}
+
+/// The index of one standard.
+#[derive(Debug, Clone)]
+pub struct StandardTimeline {
+    jurisdiction: Jurisdiction,
+    /// Every event of the stream, in log order.
+    events: Vec<RecordedEvent>,
+    generations: Vec<Generation>,
+    inconsistencies: Vec<Inconsistency>,
+}
+
+/// The consolidated standard at (`valid_at`, `known_at`).
+#[derive(Debug, Clone)]
+pub struct Edition {
+    pub jurisdiction: Jurisdiction,
+    pub valid_at: NaiveDate,
+    pub known_at: Option<DateTime<Utc>>,
+    /// The version in force, `None` when nothing was in force at that point.
+    pub version: Option<Version>,
+}
+
+impl Edition {
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.version.as_ref().map(|v| v.snapshot.as_ref())
+    }
+}
+
+/// A revision with the status it had at some record time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionRecord {
+    pub info: RevisionInfo,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: String,
+    /// Set when a withdrawal recorded by then cancelled it.
+    pub withdrawn_by: Option<RevisionId>,
+}
+
+impl StandardTimeline {
+    pub fn new(jurisdiction: Jurisdiction) -> Self {
+        Self {
+            jurisdiction,
+            events: Vec::new(),
+            generations: Vec::new(),
+            inconsistencies: Vec::new(),
+        }
+    }
+
+    pub fn jurisdiction(&self) -> &Jurisdiction {
+        &self.jurisdiction
+    }
+
+    /// Every event of the stream in log order.
+    pub fn events(&self) -> &[RecordedEvent] {
+        &self.events
+    }
+
+    pub fn inconsistencies(&self) -> &[Inconsistency] {
+        &self.inconsistencies
+    }
+
+    /// Record time of the last append, if any.
+    pub fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.generations.last().map(|g| g.known_from)
+    }
+
+    /// Adds one append's events (one record time, log order) and re-indexes from
+    /// the earliest valid date they touch.
+    pub fn ingest(&mut self, batch: Vec<RecordedEvent>) {
+        let Some(first) = batch.first() else {
+            return;
+        };
+        let known_from = first.recorded_at;
+        let earliest = self.earliest_affected(&batch);
+        self.events.extend(batch);
+        if self
+            .generations
+            .last()
+            .is_some_and(|g| g.known_from == known_from)
+        {
+            // The same append arrived in two pieces: replace its generation.
+            self.generations.pop();
+        }
+        let previous = self
+            .generations
+            .last()
+            .map(|g| Arc::clone(&g.versions))
+            .unwrap_or_default();
+        let versions = self.refold(&previous, earliest);
+        self.generations.push(Generation {
+            known_from,
+            event_count: self.events.len(),
+            versions: Arc::new(versions),
+        });
+    }
+
+    /// The earliest effective date whose version the batch can change.
+    fn earliest_affected(&self, batch: &[RecordedEvent]) -> NaiveDate {
+        let mut earliest = NaiveDate::MAX;
+        for event in batch {
+            earliest = earliest.min(event.context.effective_from);
+            if let Event::RevisionWithdrawn { withdrawn } = &event.event {
+                for e in self.events.iter().filter(|e| &e.context.revision == withdrawn) {
+                    earliest = earliest.min(e.context.effective_from);
+                }
+            }
+        }
+        if self
+            .generations
+            .last()
+            .is_some_and(|g| g.known_from == batch[0].recorded_at)
+        {
+            // Re-index the whole append when it arrives in pieces.
+            let same: Vec<&RecordedEvent> = self
+                .events
+                .iter()
+                .filter(|e| e.recorded_at == batch[0].recorded_at)
+                .collect();
+            for e in same {
+                earliest = earliest.min(e.context.effective_from);
+            }
+        }
+        earliest
+    }
+
+    fn refold(&mut self, previous: &[Version], from: NaiveDate) -> Vec<Version> {
+        let keep = previous.partition_point(|v| v.valid_from < from);
+        let mut versions: Vec<Version> = previous[..keep].to_vec();
+        let mut state: Snapshot = versions
+            .last()
+            .map(|v| v.snapshot.as_ref().clone())
+            .unwrap_or_default();
+        let ordered = in_force(&self.events, None, None);
+        let start = ordered.partition_point(|e| e.context.effective_from < from);
+        let mut index = start;
+        while index < ordered.len() {
+            let date = ordered[index].context.effective_from;
+            let mut revisions: Vec<RevisionId> = Vec::new();
+            let before = state.clone();
+            while index < ordered.len() && ordered[index].context.effective_from == date {
+                let event = ordered[index];
+                if let Err(violation) = apply(&mut state, &event.context, &event.event)
+                    && !self
+                        .inconsistencies
+                        .iter()
+                        .any(|i| i.global_position == event.global_position)
+                {
+                    self.inconsistencies.push(Inconsistency {
+                        global_position: event.global_position,
+                        message: violation.to_string(),
+                    });
+                }
+                if !revisions.contains(&event.context.revision) {
+                    revisions.push(event.context.revision.clone());
+                }
+                index += 1;
+            }
+            let changes_text = text_differs(&before, &state);
+            versions.push(Version {
+                valid_from: date,
+                snapshot: Arc::new(state.clone()),
+                revisions,
+                changes_text,
+            });
+        }
+        versions
+    }
+
+    fn generation(&self, known_at: Option<DateTime<Utc>>) -> Option<&Generation> {
+        match known_at {
+            None => self.generations.last(),
+            Some(t) => {
+                let n = self.generations.partition_point(|g| g.known_from <= t);
+                n.checked_sub(1).map(|i| &self.generations[i])
+            }
+        }
+    }
+
+    /// All versions along valid time as the registry stood at `known_at`.
+    pub fn all_versions(&self, known_at: Option<DateTime<Utc>>) -> &[Version] {
+        self.generation(known_at)
+            .map_or(&[], |g| g.versions.as_slice())
+    }
+
+    /// The consolidated standard in force on `valid_at`, as recorded by `known_at`.
+    pub fn edition(&self, valid_at: NaiveDate, known_at: Option<DateTime<Utc>>) -> Edition {
+        let versions = self.all_versions(known_at);
+        let n = versions.partition_point(|v| v.valid_from <= valid_at);
+        Edition {
+            jurisdiction: self.jurisdiction.clone(),
+            valid_at,
+            known_at,
+            version: n.checked_sub(1).map(|i| versions[i].clone()),
+        }
+    }
+
+    /// Every point at which the consolidated text changed.
+    pub fn versions(&self, known_at: Option<DateTime<Utc>>) -> Vec<&Version> {
+        self.all_versions(known_at)
+            .iter()
+            .filter(|v| v.changes_text)
+            .collect()
+    }
+
+    /// Events recorded by `known_at` (log order).
+    pub fn events_known(&self, known_at: Option<DateTime<Utc>>) -> &[RecordedEvent] {
+        let count = self.generation(known_at).map_or(0, |g| g.event_count);
+        &self.events[..count]
+    }
+
+    /// Every revision recorded by `known_at`, in log order, with its status then.
+    pub fn revisions(&self, known_at: Option<DateTime<Utc>>) -> Vec<RevisionRecord> {
+        let events = self.events_known(known_at);
+        let mut withdrawn: BTreeMap<&RevisionId, &RevisionId> = BTreeMap::new();
+        for e in events {
+            if let Event::RevisionWithdrawn { withdrawn: target } = &e.event {
+                withdrawn.insert(target, &e.context.revision);
+            }
+        }
+        events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::RevisionPublished { revision } => Some(RevisionRecord {
+                    info: revision.clone(),
+                    recorded_at: e.recorded_at,
+                    actor: e.context.actor.clone(),
+                    withdrawn_by: withdrawn.get(&revision.id).map(|r| (*r).clone()),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Revisions recorded by `known_at`, not withdrawn, that take effect after `valid_at`.
+    pub fn pending(&self, valid_at: NaiveDate, known_at: Option<DateTime<Utc>>) -> Vec<RevisionRecord> {
+        self.revisions(known_at)
+            .into_iter()
+            .filter(|r| r.withdrawn_by.is_none() && r.info.effective_from > valid_at)
+            .collect()
+    }
+
+    /// Events of the stream that are in force at the point, in fold order (the brute-force definition).
+    pub fn in_force_events(
+        &self,
+        valid_at: Option<NaiveDate>,
+        known_at: Option<DateTime<Utc>>,
+    ) -> Vec<&RecordedEvent> {
+        in_force(&self.events, valid_at, known_at)
+    }
+
+    /// Whether an item of this id was ever introduced, as known now.
+    pub fn has_item(&self, item: &ItemId) -> bool {
+        self.all_versions(None)
+            .last()
+            .is_some_and(|v| v.snapshot.items.contains_key(item))
+    }
+}
+
+/// Whether two states differ in what a reader of the standard sees.
+fn text_differs(a: &Snapshot, b: &Snapshot) -> bool {
+    a.aspects != b.aspects
+        || a.categories != b.categories
+        || a.declared_item_count != b.declared_item_count
+        || a.items.len() != b.items.len()
+        || a.items
+            .iter()
+            .zip(b.items.iter())
+            .any(|((ka, va), (kb, vb))| ka != kb || !(Arc::ptr_eq(va, vb) || va == vb))
+}
+
+/// Every standard in the registry.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    standards: BTreeMap<Jurisdiction, StandardTimeline>,
+    revisions: BTreeMap<RevisionId, Jurisdiction>,
+    items: BTreeMap<ItemId, Vec<Jurisdiction>>,
+    last_global_position: u64,
+}
+
+impl Timeline {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one append's events for one standard. Positions must grow.
+    pub fn ingest(&mut self, jurisdiction: &Jurisdiction, batch: Vec<RecordedEvent>) {
+        for event in &batch {
+            self.last_global_position = self.last_global_position.max(event.global_position);
+            match &event.event {
+                Event::RevisionPublished { revision } => {
+                    self.revisions
+                        .insert(revision.id.clone(), jurisdiction.clone());
+                }
+                Event::ItemIntroduced { item } | Event::LocalItemAdded { item, .. } => {
+                    let holders = self.items.entry(item.id.clone()).or_default();
+                    if !holders.contains(jurisdiction) {
+                        holders.push(jurisdiction.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.standards
+            .entry(jurisdiction.clone())
+            .or_insert_with(|| StandardTimeline::new(jurisdiction.clone()))
+            .ingest(batch);
+    }
+
+    /// Global position of the last event indexed.
+    pub fn last_global_position(&self) -> u64 {
+        self.last_global_position
+    }
+
+    pub fn standard(&self, jurisdiction: &Jurisdiction) -> Option<&StandardTimeline> {
+        self.standards.get(jurisdiction)
+    }
+
+    pub fn standards(&self) -> impl Iterator<Item = &StandardTimeline> {
+        self.standards.values()
+    }
+
+    /// Which standard published a revision.
+    pub fn revision_jurisdiction(&self, revision: &RevisionId) -> Option<&Jurisdiction> {
+        self.revisions.get(revision)
+    }
+
+    /// Standards that hold an item of this id (item ids are unique within a standard).
+    pub fn item_jurisdictions(&self, item: &ItemId) -> &[Jurisdiction] {
+        self.items.get(item).map_or(&[], |v| v.as_slice())
+    }
+}
