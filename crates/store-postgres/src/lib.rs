@@ -1,0 +1,781 @@
+//! PostgreSQL backend of the [`EventStore`] trait.
+//!
+//! # When to choose it
+//!
+//! Choose this store when several processes (a writer and read-side
+//! followers, or several writers on different machines) share one event log,
+//! or when the log should live in an operated, backed-up database. A single
+//! process on one machine is served as well and with less setup by the
+//! SQLite store.
+//!
+//! # Layout
+//!
+//! Everything lives in the first existing schema of the connection's
+//! `search_path` (pick one with `?options=-c%20search_path%3Dmy_schema` in the
+//! URL): `stdreg_events` (one row per event), `stdreg_log_head` (one row: the
+//! global head position and the last record time) and `stdreg_schema_version`.
+//! Missing migrations are applied in one transaction when the store opens.
+//!
+//! # Positions and ordering
+//!
+//! A PostgreSQL sequence would hand out global positions at insert time but
+//! the transactions commit in any order, so a follower that has read up to
+//! position 10 could see 12 commit before 11 and move past 11 for good.
+//! Instead every append (and [`PostgresStore::import_stored`]) locks the
+//! single `stdreg_log_head` row with `SELECT ... FOR UPDATE` as its first
+//! step, and while holding it: checks the expected stream version, assigns
+//! positions `head + 1 ..`, computes the record time with
+//! [`event_store::next_record_time`] from the database clock and the last
+//! record time, inserts the rows, moves the head and queues a `NOTIFY`, then
+//! commits, which releases the lock. Appends therefore commit strictly in
+//! global-position order: once a reader sees position `n`, every position
+//! below `n` is already visible, and stream-version checks cannot race.
+//! Unique constraints on the event id and on (stream, stream position) back
+//! this up.
+//!
+//! # Cost
+//!
+//! All appends to one log are serialised, across processes: the lock is held
+//! for about five round trips (stream version, id check, insert, head
+//! update with `NOTIFY`, commit) plus the commit's WAL flush, so the log takes
+//! in the order of hundreds to a few thousand appends per second (far more
+//! events per second when they are batched into one append). stdreg's write
+//! rate, a handful of revisions per standard, is orders of magnitude below
+//! that. Reads take no lock and run in parallel.
+//!
+//! # Following the log
+//!
+//! [`EventStore::subscribe`] watches the head. A background task `LISTEN`s
+//! on a channel derived from the schema name and raises the head from each
+//! commit's notification; a second task re-reads the head every
+//! [`ConnectOptions::poll_interval`] (500 ms by default) so that a dropped
+//! connection or a notification lost while reconnecting delays a follower by
+//! at most that long. Both tasks end when the store is dropped.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use event_store::{
+    AppendOutcome, EventStore, ExpectedVersion, NewEvent, READ_PAGE_MAX, StoreError, StoredEvent,
+    StreamId,
+};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::{ConnectOptions as _, Connection, PgPool, Postgres, Transaction};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+mod notify;
+mod schema;
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The URL is not a PostgreSQL connection URL. The URL itself is not
+    /// repeated because it may hold a password.
+    #[error(
+        "the postgresql url could not be parsed: expected postgres://user[:password]@host[:port]/database[?options=...]"
+    )]
+    InvalidUrl {
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The server could not be reached or refused the connection.
+    #[error(
+        "could not connect to postgresql at {host}:{port}, database {database}: check that the server runs and accepts connections there, and that the user, password and database in the url are right"
+    )]
+    Connect {
+        host: String,
+        port: u16,
+        database: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// No schema of the `search_path` exists, so there is nowhere to create the tables.
+    #[error(
+        "no schema of the search_path exists: create the schema or name an existing one with the url option `options=-c search_path=<schema>`"
+    )]
+    NoSchema,
+    /// The database holds a newer schema than this build understands.
+    #[error(
+        "the event tables are at schema version {found}, but this build knows only up to {supported}: use a newer stdreg"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    /// A migration failed; the transaction was rolled back, so nothing changed.
+    #[error("could not apply schema migration {version}")]
+    Migrate {
+        version: i64,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Another statement needed to open the store failed.
+    #[error("could not {what}")]
+    Query {
+        what: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// Tuning for [`PostgresStore::connect_with`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    /// Most connections the store's pool opens (one more is used for `LISTEN`).
+    pub max_connections: u32,
+    /// How often the head is re-read in case a notification was missed.
+    pub poll_interval: Duration,
+    /// How long an operation waits for a free pooled connection.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            poll_interval: Duration::from_millis(500),
+            acquire_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+impl ConnectOptions {
+    pub fn with_max_connections(mut self, max_connections: u32) -> Self {
+        self.max_connections = max_connections.max(1);
+        self
+    }
+
+    pub fn with_poll_interval(mut self, poll_interval: Duration) -> Self {
+        self.poll_interval = poll_interval.max(Duration::from_millis(1));
+        self
+    }
+
+    pub fn with_acquire_timeout(mut self, acquire_timeout: Duration) -> Self {
+        self.acquire_timeout = acquire_timeout;
+        self
+    }
+}
+
+/// An event log in a PostgreSQL schema, shareable by many processes.
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+    schema: String,
+    channel: String,
+    head: Arc<watch::Sender<u64>>,
+    _tasks: notify::Tasks,
+}
+
+type Tx = Transaction<'static, Postgres>;
+
+/// What the appending transaction learns once it holds the head lock.
+struct LockedHead {
+    head: u64,
+    last_recorded_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+}
+
+type EventRow = (i64, Uuid, String, i64, String, i64, Vec<u8>, DateTime<Utc>);
+
+const SELECT_EVENTS: &str = "SELECT global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at FROM stdreg_events";
+
+impl PostgresStore {
+    /// Opens the log at `url` with default [`ConnectOptions`], creating or
+    /// migrating its tables.
+    pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        Self::connect_with(url, ConnectOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Self, OpenError> {
+        let connect_options: PgConnectOptions = url
+            .parse()
+            .map_err(|source| OpenError::InvalidUrl { source })?;
+
+        // One direct connection first: it fails fast with a clear error where
+        // a pool would keep retrying until its timeout, and it runs the migrations.
+        let mut conn = connect_options
+            .connect()
+            .await
+            .map_err(|source| connect_error(&connect_options, source))?;
+        let schema = schema::migrate(&mut conn).await?;
+        let head: i64 = sqlx::query_scalar("SELECT head FROM stdreg_log_head")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|source| OpenError::Query {
+                what: "read the head of the event log",
+                source,
+            })?;
+        // Closing politely is a courtesy; a failure here changes nothing.
+        let _ = conn.close().await;
+
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy_with(connect_options.clone());
+        // The listener holds its connection for good, so it gets its own pool
+        // rather than shrinking the one appends and reads use.
+        let listen_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy_with(connect_options.clone());
+        let channel = notify::channel_for(&schema);
+        // Listening before returning means every commit after `connect`
+        // returns is notified, not just caught by the next poll.
+        let mut listener = PgListener::connect_with(&listen_pool)
+            .await
+            .map_err(|source| connect_error(&connect_options, source))?;
+        listener
+            .listen(&channel)
+            .await
+            .map_err(|source| OpenError::Query {
+                what: "listen for appends",
+                source,
+            })?;
+
+        let (head_tx, _) = watch::channel(u64::try_from(head).unwrap_or(0));
+        let head_tx = Arc::new(head_tx);
+        let tasks = notify::spawn(
+            listener,
+            pool.clone(),
+            schema.clone(),
+            head_tx.clone(),
+            options.poll_interval,
+        );
+        Ok(Self {
+            pool,
+            schema,
+            channel,
+            head: head_tx,
+            _tasks: tasks,
+        })
+    }
+
+    /// The schema holding this log's tables.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The channel each append notifies, with payload `<head> <schema>`; other
+    /// programs may `LISTEN` on it too.
+    pub fn notify_channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// Writes events that were already stored elsewhere, keeping their event
+    /// ids, streams, positions and record times (for moving a log between
+    /// backends). Refused with [`StoreError::InvalidAppend`], and nothing
+    /// written, unless they continue this log exactly: global positions
+    /// `head + 1, head + 2, ..`, each stream continuing at its current
+    /// version, record times never before the last one, new event ids.
+    /// Atomic; an empty list is a no-op.
+    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        for event in &events {
+            check_text(&event.stream, &event.event_type)?;
+            if event.recorded_at.timestamp_subsec_nanos() % 1_000 != 0 {
+                return Err(StoreError::InvalidAppend(format!(
+                    "event {} has a record time finer than microseconds, which would not survive storing",
+                    event.event_id
+                )));
+            }
+        }
+        check_unique_ids(events.iter().map(|e| e.event_id))?;
+
+        let mut tx = self.begin().await?;
+        let result = self.import_locked(&mut tx, events).await;
+        self.finish(tx, result, |head| *head).await.map(|_| ())
+    }
+
+    async fn import_locked(
+        &self,
+        tx: &mut Tx,
+        events: Vec<StoredEvent>,
+    ) -> Result<u64, StoreError> {
+        let locked = lock_head(tx).await?;
+        let mut expected_global = locked.head;
+        let mut last_time = locked.last_recorded_at;
+        let mut versions: HashMap<StreamId, u64> = HashMap::new();
+        for event in &events {
+            expected_global = expected_global
+                .checked_add(1)
+                .ok_or_else(position_overflow)?;
+            if event.global_position != expected_global {
+                return Err(StoreError::InvalidAppend(format!(
+                    "import does not continue the log: event {} has global position {}, expected {}",
+                    event.event_id, event.global_position, expected_global
+                )));
+            }
+            let version = match versions.get(&event.stream) {
+                Some(version) => *version,
+                None => stream_version_in(tx, &event.stream).await?,
+            };
+            if event.stream_position != version {
+                return Err(StoreError::InvalidAppend(format!(
+                    "import does not continue stream {}: event {} has stream position {}, expected {}",
+                    event.stream, event.event_id, event.stream_position, version
+                )));
+            }
+            versions.insert(event.stream.clone(), version + 1);
+            if let Some(last) = last_time
+                && event.recorded_at < last
+            {
+                return Err(StoreError::InvalidAppend(format!(
+                    "import would move record time back: event {} was recorded at {}, after an event recorded at {}",
+                    event.event_id, event.recorded_at, last
+                )));
+            }
+            last_time = Some(event.recorded_at);
+        }
+        check_ids_are_new(tx, events.iter().map(|e| e.event_id).collect()).await?;
+
+        let head = expected_global;
+        let last_time = last_time.unwrap_or(locked.now);
+        let mut rows = Rows::with_capacity(events.len());
+        for event in events {
+            rows.push(
+                event.global_position,
+                event.event_id,
+                event.stream.as_str().to_owned(),
+                event.stream_position,
+                event.event_type,
+                event.schema_version,
+                event.data,
+                event.recorded_at,
+            )?;
+        }
+        rows.insert(tx).await?;
+        self.move_head(tx, head, last_time).await?;
+        Ok(head)
+    }
+
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        self.pool
+            .begin()
+            .await
+            .map_err(|e| StoreError::backend("could not begin a transaction", e))
+    }
+
+    /// Commits on success and rolls back explicitly on failure: a dropped
+    /// transaction would roll back only when its connection is next used,
+    /// holding the head lock until then.
+    async fn finish<T>(
+        &self,
+        tx: Tx,
+        result: Result<T, StoreError>,
+        new_head: impl FnOnce(&T) -> u64,
+    ) -> Result<T, StoreError> {
+        match result {
+            Ok(value) => {
+                tx.commit()
+                    .await
+                    .map_err(|e| StoreError::backend("could not commit", e))?;
+                notify::raise(&self.head, new_head(&value));
+                Ok(value)
+            }
+            Err(error) => {
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::warn!(error = %rollback, "rolling back a failed append failed");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    async fn move_head(
+        &self,
+        tx: &mut Tx,
+        head: u64,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "WITH moved AS (
+                UPDATE stdreg_log_head SET head = $1, last_recorded_at = $2 WHERE id RETURNING head
+            )
+            SELECT pg_notify($3, $4) FROM moved",
+        )
+        .bind(to_i64(head)?)
+        .bind(recorded_at)
+        .bind(&self.channel)
+        .bind(notify::payload(head, &self.schema))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StoreError::backend("could not move the log head", e))?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Corrupt(
+                "the log head row is missing".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn append_locked(
+        &self,
+        tx: &mut Tx,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let locked = lock_head(tx).await?;
+        let actual = stream_version_in(tx, stream).await?;
+        if let ExpectedVersion::Exact(expected) = expected
+            && expected != actual
+        {
+            return Err(StoreError::WrongExpectedVersion {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        check_ids_are_new(tx, events.iter().map(|e| e.event_id).collect()).await?;
+
+        let recorded_at = event_store::next_record_time(locked.now, locked.last_recorded_at);
+        let count = events.len() as u64;
+        let head = locked
+            .head
+            .checked_add(count)
+            .ok_or_else(position_overflow)?;
+        let mut rows = Rows::with_capacity(events.len());
+        for (offset, event) in (1_u64..).zip(events) {
+            rows.push(
+                locked.head + offset,
+                event.event_id,
+                stream.as_str().to_owned(),
+                actual + offset - 1,
+                event.event_type,
+                event.schema_version,
+                event.data,
+                recorded_at,
+            )?;
+        }
+        rows.insert(tx).await?;
+        self.move_head(tx, head, recorded_at).await?;
+        Ok(AppendOutcome {
+            stream_version: actual + count,
+            last_global_position: head,
+            recorded_at,
+        })
+    }
+}
+
+#[async_trait]
+impl EventStore for PostgresStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        if events.is_empty() {
+            return Err(StoreError::InvalidAppend(format!(
+                "empty batch for stream {stream}"
+            )));
+        }
+        for event in &events {
+            check_text(stream, &event.event_type)?;
+        }
+        check_unique_ids(events.iter().map(|e| e.event_id))?;
+
+        let mut tx = self.begin().await?;
+        let result = self.append_locked(&mut tx, stream, expected, events).await;
+        self.finish(tx, result, |outcome| outcome.last_global_position)
+            .await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_stream_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let limit = limit.min(READ_PAGE_MAX);
+        // A NUL cannot be stored in TEXT, so no such stream exists.
+        if limit == 0 || stream.as_str().contains('\0') {
+            return Ok(Vec::new());
+        }
+        let Ok(from) = i64::try_from(from_stream_position) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_EVENTS} WHERE stream = $1 AND stream_position >= $2 ORDER BY stream_position LIMIT $3"
+        )))
+        .bind(stream.as_str())
+        .bind(from)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| StoreError::backend(format!("could not read stream {stream}"), e))?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    async fn read_all(
+        &self,
+        from_global_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let limit = limit.min(READ_PAGE_MAX);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let Ok(from) = i64::try_from(from_global_position) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_EVENTS} WHERE global_position >= $1 ORDER BY global_position LIMIT $2"
+        )))
+        .bind(from)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| StoreError::backend("could not read the event log", e))?;
+        rows.into_iter().map(decode).collect()
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        let head = notify::read_head(&self.pool)
+            .await
+            .map_err(|e| StoreError::backend("could not read the head of the event log", e))?;
+        notify::raise(&self.head, head);
+        Ok(head)
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        if stream.as_str().contains('\0') {
+            return Ok(0);
+        }
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| StoreError::backend("could not get a connection", e))?;
+        stream_version_in(&mut conn, stream).await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+}
+
+fn connect_error(options: &PgConnectOptions, source: sqlx::Error) -> OpenError {
+    OpenError::Connect {
+        host: options.get_host().to_owned(),
+        port: options.get_port(),
+        database: options.get_database().unwrap_or("(default)").to_owned(),
+        source,
+    }
+}
+
+async fn lock_head(tx: &mut Tx) -> Result<LockedHead, StoreError> {
+    let row: Option<(i64, Option<DateTime<Utc>>, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT head, last_recorded_at, clock_timestamp() FROM stdreg_log_head WHERE id FOR UPDATE",
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(|e| StoreError::backend("could not lock the log head", e))?;
+    let (head, last_recorded_at, now) =
+        row.ok_or_else(|| StoreError::Corrupt("the log head row is missing".to_owned()))?;
+    Ok(LockedHead {
+        head: to_u64(head, "log head")?,
+        last_recorded_at,
+        now,
+    })
+}
+
+async fn stream_version_in(
+    conn: &mut sqlx::PgConnection,
+    stream: &StreamId,
+) -> Result<u64, StoreError> {
+    let version: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(stream_position) + 1, 0) FROM stdreg_events WHERE stream = $1",
+    )
+    .bind(stream.as_str())
+    .fetch_one(conn)
+    .await
+    .map_err(|e| {
+        StoreError::backend(format!("could not read the version of stream {stream}"), e)
+    })?;
+    to_u64(version, "stream version")
+}
+
+async fn check_ids_are_new(tx: &mut Tx, ids: Vec<Uuid>) -> Result<(), StoreError> {
+    let existing: Option<Uuid> =
+        sqlx::query_scalar("SELECT event_id FROM stdreg_events WHERE event_id = ANY($1) LIMIT 1")
+            .bind(ids)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(|e| StoreError::backend("could not check event ids", e))?;
+    match existing {
+        Some(id) => Err(StoreError::InvalidAppend(format!(
+            "event id {id} already exists"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn check_unique_ids(ids: impl Iterator<Item = Uuid>) -> Result<(), StoreError> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(StoreError::InvalidAppend(format!(
+                "event id {id} appears twice in one batch"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL TEXT cannot hold NUL; refusing up front gives a caller error
+/// instead of a driver error.
+fn check_text(stream: &StreamId, event_type: &str) -> Result<(), StoreError> {
+    if stream.as_str().contains('\0') {
+        return Err(StoreError::InvalidAppend(
+            "stream name contains a NUL character".to_owned(),
+        ));
+    }
+    if event_type.contains('\0') {
+        return Err(StoreError::InvalidAppend(
+            "event type contains a NUL character".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn position_overflow() -> StoreError {
+    StoreError::InvalidAppend("the global position would overflow".to_owned())
+}
+
+fn to_i64(value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value)
+        .map_err(|_| StoreError::InvalidAppend(format!("position {value} is too large to store")))
+}
+
+fn to_u64(value: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what}: {value}")))
+}
+
+fn decode(row: EventRow) -> Result<StoredEvent, StoreError> {
+    let (
+        global_position,
+        event_id,
+        stream,
+        stream_position,
+        event_type,
+        schema_version,
+        data,
+        recorded_at,
+    ) = row;
+    Ok(StoredEvent {
+        event_id,
+        stream: StreamId::new(stream),
+        stream_position: to_u64(stream_position, "stream position")?,
+        global_position: to_u64(global_position, "global position")?,
+        event_type,
+        schema_version: u32::try_from(schema_version).map_err(|_| {
+            StoreError::Corrupt(format!(
+                "schema version {schema_version} of event {event_id} is out of range"
+            ))
+        })?,
+        data,
+        recorded_at,
+    })
+}
+
+/// Column arrays for one `INSERT ... SELECT FROM UNNEST(...)`: one round
+/// trip per batch whatever its size.
+struct Rows {
+    global_positions: Vec<i64>,
+    event_ids: Vec<Uuid>,
+    streams: Vec<String>,
+    stream_positions: Vec<i64>,
+    event_types: Vec<String>,
+    schema_versions: Vec<i64>,
+    data: Vec<Vec<u8>>,
+    recorded_at: Vec<DateTime<Utc>>,
+}
+
+impl Rows {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            global_positions: Vec::with_capacity(n),
+            event_ids: Vec::with_capacity(n),
+            streams: Vec::with_capacity(n),
+            stream_positions: Vec::with_capacity(n),
+            event_types: Vec::with_capacity(n),
+            schema_versions: Vec::with_capacity(n),
+            data: Vec::with_capacity(n),
+            recorded_at: Vec::with_capacity(n),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        global_position: u64,
+        event_id: Uuid,
+        stream: String,
+        stream_position: u64,
+        event_type: String,
+        schema_version: u32,
+        data: Vec<u8>,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.global_positions.push(to_i64(global_position)?);
+        self.event_ids.push(event_id);
+        self.streams.push(stream);
+        self.stream_positions.push(to_i64(stream_position)?);
+        self.event_types.push(event_type);
+        self.schema_versions.push(i64::from(schema_version));
+        self.data.push(data);
+        self.recorded_at.push(recorded_at);
+        Ok(())
+    }
+
+    async fn insert(self, tx: &mut Tx) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO stdreg_events
+                (global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at)
+            SELECT * FROM UNNEST(
+                $1::BIGINT[], $2::UUID[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[], $8::TIMESTAMPTZ[]
+            )",
+        )
+        .bind(self.global_positions)
+        .bind(self.event_ids)
+        .bind(self.streams)
+        .bind(self.stream_positions)
+        .bind(self.event_types)
+        .bind(self.schema_versions)
+        .bind(self.data)
+        .bind(self.recorded_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(insert_error)?;
+        Ok(())
+    }
+}
+
+fn insert_error(error: sqlx::Error) -> StoreError {
+    // The checks under the head lock make these unreachable for appends
+    // through this crate; they still turn a foreign writer's interference
+    // into a caller-level error rather than a silent overwrite.
+    if let Some(db) = error.as_database_error() {
+        match db.constraint() {
+            Some("stdreg_events_event_id_key") => {
+                return StoreError::InvalidAppend(format!(
+                    "an event id of the batch already exists: {db}"
+                ));
+            }
+            Some("stdreg_events_stream_position_key" | "stdreg_events_pkey") => {
+                return StoreError::backend(
+                    "a position of the batch is already taken; another writer bypassed the head lock",
+                    error,
+                );
+            }
+            _ => {}
+        }
+    }
+    StoreError::backend("could not insert the events", error)
+}

@@ -1,0 +1,111 @@
+//! The tables and their migrations, applied in one transaction on open.
+
+use sqlx::{Connection, PgConnection};
+
+use crate::OpenError;
+
+/// Ordered migrations; the index + 1 is the schema version recorded once applied.
+/// Never edit a released entry: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the log and its head.
+    r#"
+    CREATE TABLE stdreg_log_head (
+        -- one row only: appenders lock it to serialise position assignment
+        id BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (id),
+        head BIGINT NOT NULL CHECK (head >= 0),
+        last_recorded_at TIMESTAMPTZ
+    );
+    INSERT INTO stdreg_log_head (id, head, last_recorded_at) VALUES (TRUE, 0, NULL);
+
+    CREATE TABLE stdreg_events (
+        global_position BIGINT PRIMARY KEY CHECK (global_position >= 1),
+        event_id UUID NOT NULL,
+        stream TEXT NOT NULL,
+        stream_position BIGINT NOT NULL CHECK (stream_position >= 0),
+        event_type TEXT NOT NULL,
+        -- BIGINT because INTEGER cannot hold every u32
+        schema_version BIGINT NOT NULL CHECK (schema_version BETWEEN 0 AND 4294967295),
+        data BYTEA NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL,
+        CONSTRAINT stdreg_events_event_id_key UNIQUE (event_id),
+        CONSTRAINT stdreg_events_stream_position_key UNIQUE (stream, stream_position)
+    );
+    "#,
+];
+
+/// Highest schema version this build knows.
+pub(crate) const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema named by the connection's `search_path` up to date.
+/// Returns the schema the tables live in.
+pub(crate) async fn migrate(conn: &mut PgConnection) -> Result<String, OpenError> {
+    let schema: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|source| OpenError::Query {
+            what: "read the current schema",
+            source,
+        })?;
+    let schema = schema.ok_or(OpenError::NoSchema)?;
+
+    let mut tx = conn.begin().await.map_err(|source| OpenError::Query {
+        what: "begin the migration transaction",
+        source,
+    })?;
+    // Two processes opening a fresh schema at once would otherwise race on
+    // CREATE TABLE; the key is per schema so unrelated logs do not wait.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':stdreg-migrate', 0))",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|source| OpenError::Query {
+        what: "take the migration lock",
+        source,
+    })?;
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS stdreg_schema_version (
+            version BIGINT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|source| OpenError::Query {
+        what: "create the schema version table",
+        source,
+    })?;
+    let current: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM stdreg_schema_version")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|source| OpenError::Query {
+                what: "read the schema version",
+                source,
+            })?;
+    if current > LATEST_VERSION {
+        return Err(OpenError::SchemaTooNew {
+            found: current,
+            supported: LATEST_VERSION,
+        });
+    }
+    for (version, sql) in (1_i64..)
+        .zip(MIGRATIONS.iter())
+        .skip(current.max(0) as usize)
+    {
+        sqlx::raw_sql(*sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| OpenError::Migrate { version, source })?;
+        sqlx::query("INSERT INTO stdreg_schema_version (version) VALUES ($1)")
+            .bind(version)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| OpenError::Migrate { version, source })?;
+    }
+    tx.commit().await.map_err(|source| OpenError::Query {
+        what: "commit the migrations",
+        source,
+    })?;
+    Ok(schema)
+}
