@@ -1,1 +1,13 @@
+//! The application layer of stdreg: the codec between domain events and their
+//! stored form, import of revision documents, decide-and-append with optimistic
+//! concurrency, and the timeline kept current by following the log.
 
+pub mod bundled;
+pub mod codec;
+pub mod import;
+mod service;
+pub mod view;
+
+pub use service::{
+    CATCH_UP_PAGE, ImportOutcome, Published, Registry, RegistryError, decode_batches, today,
+};

@@ -1,0 +1,381 @@
+//! The registry: load → decide → append with expected version; the timeline kept current from the log.
+
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use domain::command::PublishRevision;
+use domain::event::{NewDomainEvent, RecordedEvent};
+use domain::ids::{Jurisdiction, RevisionId};
+use domain::model::RevisionKind;
+use domain::{CommandContext, DomainError};
+use event_store::{EventStore, ExpectedVersion, StoreError};
+use timeline::Timeline;
+use tokio::sync::{Mutex, watch};
+use uuid::Uuid;
+
+use crate::codec::{self, CodecError};
+use crate::import::{ImportError, ImportFile};
+
+/// Events read from the log per page while catching up.
+pub const CATCH_UP_PAGE: usize = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The command breaks a rule of the domain; nothing was appended.
+    #[error("revision {revision}: {source}")]
+    Rejected {
+        revision: RevisionId,
+        #[source]
+        source: DomainError,
+    },
+    /// Someone else wrote first; nothing was appended. Read again and retry.
+    #[error(
+        "the standard {jurisdiction} is at version {actual}, not {expected}: someone else published first; reload and try again"
+    )]
+    Conflict {
+        jurisdiction: Jurisdiction,
+        expected: u64,
+        actual: u64,
+    },
+    /// A revision id is taken by a revision with other content.
+    #[error(
+        "revision {0} is already recorded with different content; give the new revision another id, or publish a correction"
+    )]
+    RevisionIdTaken(RevisionId),
+    /// A local implementation names a national revision that is not recorded.
+    #[error("revision {revision} implements {implements}, which is not a recorded national revision")]
+    UnknownNationalRevision {
+        revision: RevisionId,
+        implements: RevisionId,
+    },
+    #[error("no standard is recorded for jurisdiction {0}")]
+    NoSuchStandard(Jurisdiction),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// The log holds an event this version cannot read.
+    #[error("the event log cannot be read: {0}")]
+    Codec(#[from] CodecError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a publish recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub revision: RevisionId,
+    pub jurisdiction: Jurisdiction,
+    pub event_count: usize,
+    pub stream_version: u64,
+    pub last_global_position: u64,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// What an import did with each revision of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportOutcome {
+    Published(Published),
+    /// Already recorded with the same content: nothing appended.
+    AlreadyRecorded(RevisionId),
+}
+
+/// The registry service. Cheap to share behind an `Arc`; readers never wait on the store.
+#[derive(Debug)]
+pub struct Registry {
+    store: Arc<dyn EventStore>,
+    timeline: RwLock<Timeline>,
+    /// One catch-up at a time, so batches reach the timeline in log order.
+    catch_up_lock: Mutex<()>,
+    /// Head position the timeline has indexed, for readiness and waiters.
+    indexed: watch::Sender<u64>,
+}
+
+/// The calendar the standards are published in: China Standard Time (UTC+8, no daylight saving).
+pub fn today(now: DateTime<Utc>) -> NaiveDate {
+    let offset = FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!());
+    now.with_timezone(&offset).date_naive()
+}
+
+impl Registry {
+    /// Opens the registry on a store and indexes the whole log.
+    pub async fn open(store: Arc<dyn EventStore>) -> Result<Self, RegistryError> {
+        let registry = Self {
+            store,
+            timeline: RwLock::new(Timeline::new()),
+            catch_up_lock: Mutex::new(()),
+            indexed: watch::channel(0).0,
+        };
+        registry.catch_up().await?;
+        Ok(registry)
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    /// Read access to the index. Hold it briefly: writers of the index wait for it.
+    pub fn timeline(&self) -> RwLockReadGuard<'_, Timeline> {
+        // A panic while indexing leaves the index as it was before that batch; keep serving it.
+        self.timeline.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Watches the global position the index has reached.
+    pub fn indexed(&self) -> watch::Receiver<u64> {
+        self.indexed.subscribe()
+    }
+
+    /// Indexes every event appended since the last call. Returns the position reached.
+    pub async fn catch_up(&self) -> Result<u64, RegistryError> {
+        let _guard = self.catch_up_lock.lock().await;
+        let mut next = self.timeline().last_global_position() + 1;
+        loop {
+            let page = self.store.read_all(next, CATCH_UP_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            next = last.global_position + 1;
+            let full = page.len() == CATCH_UP_PAGE;
+            let batches = decode_batches(&page)?;
+            {
+                let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
+                for (jurisdiction, batch) in batches {
+                    timeline.ingest(&jurisdiction, batch);
+                }
+            }
+            self.indexed.send_replace(next - 1);
+            if !full {
+                break;
+            }
+        }
+        Ok(next - 1)
+    }
+
+    /// Follows the log until `shutdown` turns true: catch up, then wait for the store's next append.
+    pub async fn follow(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), RegistryError> {
+        let mut head = self.store.subscribe();
+        loop {
+            self.catch_up().await?;
+            tokio::select! {
+                changed = head.changed() => if changed.is_err() { return Ok(()) },
+                _ = shutdown.changed() => return Ok(()),
+            }
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Publishes one revision: decide against the current history, then append
+    /// with the stream version the decision was made on.
+    pub async fn publish(
+        &self,
+        command: &PublishRevision,
+        actor: &str,
+        expected_version: Option<u64>,
+    ) -> Result<Published, RegistryError> {
+        self.catch_up().await?;
+        let now = Utc::now();
+        let jurisdiction = command.revision.jurisdiction.clone();
+        let (events, version) = {
+            let timeline = self.timeline();
+            let history = timeline
+                .standard(&jurisdiction)
+                .map(|s| s.events())
+                .unwrap_or(&[]);
+            let version = history.len() as u64;
+            if let Some(expected) = expected_version
+                && expected != version
+            {
+                return Err(RegistryError::Conflict {
+                    jurisdiction,
+                    expected,
+                    actual: version,
+                });
+            }
+            check_references(&timeline, command)?;
+            let context = CommandContext {
+                actor: actor.to_owned(),
+                today: today(now),
+            };
+            let events = domain::decide(history, command, &context).map_err(|source| {
+                RegistryError::Rejected {
+                    revision: command.revision.id.clone(),
+                    source,
+                }
+            })?;
+            (events, version)
+        };
+        let stored = events
+            .iter()
+            .map(|e| codec::encode(e, Uuid::now_v7()))
+            .collect();
+        let outcome = self
+            .store
+            .append(
+                &codec::stream_for(&jurisdiction),
+                ExpectedVersion::Exact(version),
+                stored,
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::WrongExpectedVersion {
+                    expected, actual, ..
+                } => RegistryError::Conflict {
+                    jurisdiction: jurisdiction.clone(),
+                    expected,
+                    actual,
+                },
+                other => RegistryError::Store(other),
+            })?;
+        self.catch_up().await?;
+        tracing::info!(
+            revision = %command.revision.id,
+            jurisdiction = %jurisdiction,
+            events = events.len(),
+            actor,
+            "revision published"
+        );
+        Ok(Published {
+            revision: command.revision.id.clone(),
+            jurisdiction,
+            event_count: events.len(),
+            stream_version: outcome.stream_version,
+            last_global_position: outcome.last_global_position,
+            recorded_at: outcome.recorded_at,
+        })
+    }
+
+    /// Imports a file of revisions. Revisions already recorded with the same
+    /// content are skipped, so importing twice appends nothing the second time.
+    /// Every revision is checked before any is appended.
+    pub async fn import(
+        &self,
+        file: &ImportFile,
+        actor: &str,
+    ) -> Result<Vec<ImportOutcome>, RegistryError> {
+        self.catch_up().await?;
+        let todo = self.dry_run(file, actor)?;
+        let mut outcomes = Vec::new();
+        for (command, recorded) in file.revisions.iter().zip(todo) {
+            outcomes.push(if recorded {
+                ImportOutcome::AlreadyRecorded(command.revision.id.clone())
+            } else {
+                ImportOutcome::Published(self.publish(command, actor, None).await?)
+            });
+        }
+        Ok(outcomes)
+    }
+
+    /// Decides every revision of a file against the history as it would stand;
+    /// `true` marks a revision already recorded with the same content.
+    fn dry_run(&self, file: &ImportFile, actor: &str) -> Result<Vec<bool>, RegistryError> {
+        let timeline = self.timeline();
+        let now = Utc::now();
+        let context = CommandContext {
+            actor: actor.to_owned(),
+            today: today(now),
+        };
+        let mut simulated: Vec<(Jurisdiction, Vec<RecordedEvent>)> = Vec::new();
+        let mut already = Vec::new();
+        let mut position = timeline.last_global_position();
+        for command in &file.revisions {
+            let id = &command.revision.id;
+            if let Some(holder) = timeline.revision_jurisdiction(id) {
+                let same = timeline.standard(holder).is_some_and(|s| {
+                    s.revisions(None)
+                        .iter()
+                        .any(|r| &r.info.id == id && r.info == command.revision)
+                });
+                if !same {
+                    return Err(RegistryError::RevisionIdTaken(id.clone()));
+                }
+                already.push(true);
+                continue;
+            }
+            check_references(&timeline, command)?;
+            let jurisdiction = &command.revision.jurisdiction;
+            let index = match simulated.iter().position(|(j, _)| j == jurisdiction) {
+                Some(index) => index,
+                None => {
+                    let events = timeline
+                        .standard(jurisdiction)
+                        .map(|s| s.events().to_vec())
+                        .unwrap_or_default();
+                    simulated.push((jurisdiction.clone(), events));
+                    simulated.len() - 1
+                }
+            };
+            let history = &mut simulated[index].1;
+            let events = domain::decide(history, command, &context).map_err(|source| {
+                RegistryError::Rejected {
+                    revision: id.clone(),
+                    source,
+                }
+            })?;
+            history.extend(simulate(events, &mut position, now));
+            already.push(false);
+        }
+        Ok(already)
+    }
+}
+
+/// Checks what `decide` cannot see from one stream: references to other standards.
+fn check_references(timeline: &Timeline, command: &PublishRevision) -> Result<(), RegistryError> {
+    let info = &command.revision;
+    if let Some(holder) = timeline.revision_jurisdiction(&info.id)
+        && holder != &info.jurisdiction
+    {
+        return Err(RegistryError::RevisionIdTaken(info.id.clone()));
+    }
+    if info.kind == RevisionKind::LocalImplementation
+        && let Some(implements) = &info.implements
+        && timeline
+            .revision_jurisdiction(implements)
+            .is_none_or(|j| !j.is_national())
+    {
+        return Err(RegistryError::UnknownNationalRevision {
+            revision: info.id.clone(),
+            implements: implements.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Decided events as they would read back, for checking a file before appending.
+fn simulate(
+    events: Vec<NewDomainEvent>,
+    position: &mut u64,
+    now: DateTime<Utc>,
+) -> Vec<RecordedEvent> {
+    events
+        .into_iter()
+        .map(|e| {
+            *position += 1;
+            RecordedEvent {
+                event_id: Uuid::nil(),
+                global_position: *position,
+                recorded_at: now,
+                context: e.context,
+                event: e.event,
+            }
+        })
+        .collect()
+}
+
+/// Decodes a page of the log into per-standard batches of one append each.
+pub fn decode_batches(
+    page: &[event_store::StoredEvent],
+) -> Result<Vec<(Jurisdiction, Vec<RecordedEvent>)>, CodecError> {
+    let mut batches: Vec<(Jurisdiction, Vec<RecordedEvent>)> = Vec::new();
+    for stored in page {
+        let (jurisdiction, event) = codec::decode(stored)?;
+        match batches.last_mut() {
+            Some((j, batch))
+                if *j == jurisdiction
+                    && batch.last().is_some_and(|e| e.recorded_at == event.recorded_at) =>
+            {
+                batch.push(event)
+            }
+            _ => batches.push((jurisdiction, vec![event])),
+        }
+    }
+    Ok(batches)
+}

@@ -1,0 +1,385 @@
+//! What readers see: the editions, versions, histories and diffs as plain
+//! serialisable values, shared by the command line's JSON output and tests.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::event::{FieldChange, RecordedEvent};
+use domain::ids::{ItemId, RevisionId};
+use domain::model::{Known, Placement, RevisionInfo, RevisionKind, ServiceStandard};
+use domain::state::{ItemState, Snapshot, Status};
+use serde::Serialize;
+use serde_json::Value;
+use timeline::{Diff, Edition, ItemChange, ItemHistory, RevisionRecord, StandardTimeline, Version};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionRef {
+    pub id: RevisionId,
+    pub kind: RevisionKind,
+    pub title: String,
+    pub document_no: Known<String>,
+    pub effective_from: NaiveDate,
+}
+
+impl RevisionRef {
+    pub fn new(info: &RevisionInfo) -> Self {
+        Self {
+            id: info.id.clone(),
+            kind: info.kind,
+            title: info.title.clone(),
+            document_no: info.document_no.clone(),
+            effective_from: info.effective_from,
+        }
+    }
+
+    fn lookup(snapshot: &Snapshot, id: &RevisionId) -> Value {
+        snapshot
+            .revisions
+            .get(id)
+            .and_then(|info| serde_json::to_value(RevisionRef::new(info)).ok())
+            .unwrap_or_else(|| serde_json::json!({ "id": id }))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub id: ItemId,
+    pub category: Known<String>,
+    pub number: Known<u32>,
+    pub name: Known<String>,
+    pub name_en: Known<String>,
+    pub service_target: Known<String>,
+    pub service_content: Known<String>,
+    pub service_standard: Known<ServiceStandard>,
+    pub expenditure_responsibility: Known<String>,
+    pub lead_units: Known<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_item: Option<ItemId>,
+    /// Present for local items beyond national scope: the assessment reference (null: none on record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beyond_national_scope: Option<Known<String>>,
+    pub last_changed_by: Value,
+}
+
+impl ItemView {
+    pub fn new(item: &ItemState, snapshot: &Snapshot) -> Self {
+        Self {
+            id: item.id.clone(),
+            category: Known::from(item.placement.category.as_known().map(|c| c.to_string())),
+            number: item.placement.number.clone(),
+            name: item.name.clone(),
+            name_en: item.name_en.clone(),
+            service_target: item.fields.service_target.clone(),
+            service_content: item.fields.service_content.clone(),
+            service_standard: item.fields.service_standard.clone(),
+            expenditure_responsibility: item.fields.expenditure_responsibility.clone(),
+            lead_units: item.fields.lead_units.clone(),
+            national_item: item.national_item.clone(),
+            beyond_national_scope: item.beyond_national_scope.clone(),
+            last_changed_by: RevisionRef::lookup(snapshot, &item.last_changed_by),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub id: String,
+    pub number: u32,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub items: Vec<ItemView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AspectView {
+    pub id: String,
+    pub order: u32,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub categories: Vec<CategoryView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EditionView {
+    pub jurisdiction: String,
+    pub valid_at: NaiveDate,
+    /// `null`: as the registry stands now.
+    pub known_at: Option<DateTime<Utc>>,
+    /// False when no revision was in force at that point (as known then).
+    pub in_force: bool,
+    pub declared_item_count: Option<u32>,
+    pub item_count: usize,
+    /// The version in force: since when, and by which revisions.
+    pub version_valid_from: Option<NaiveDate>,
+    pub aspects: Vec<AspectView>,
+    /// Items no source places in a category.
+    pub unplaced_items: Vec<ItemView>,
+}
+
+/// Active items of a snapshot in display order: category number, then item number.
+pub fn active_items(snapshot: &Snapshot) -> Vec<&ItemState> {
+    let mut items: Vec<&ItemState> = snapshot
+        .items
+        .values()
+        .map(|i| i.as_ref())
+        .filter(|i| i.is_active())
+        .collect();
+    items.sort_by_key(|i| (i.placement.number.as_known().copied().unwrap_or(u32::MAX), i.id.clone()));
+    items
+}
+
+impl EditionView {
+    pub fn new(edition: &Edition) -> Self {
+        let empty = Snapshot::default();
+        let snapshot = edition.snapshot().unwrap_or(&empty);
+        let items = active_items(snapshot);
+        let mut aspects: Vec<AspectView> = snapshot
+            .aspects
+            .values()
+            .filter(|a| a.status == Status::Active)
+            .map(|a| AspectView {
+                id: a.id.to_string(),
+                order: a.order,
+                name: a.name.clone(),
+                name_en: a.name_en.clone(),
+                categories: {
+                    let mut categories: Vec<CategoryView> = snapshot
+                        .categories
+                        .values()
+                        .filter(|c| c.aspect == a.id && c.status == Status::Active)
+                        .map(|c| CategoryView {
+                            id: c.id.to_string(),
+                            number: c.number,
+                            name: c.name.clone(),
+                            name_en: c.name_en.clone(),
+                            items: items
+                                .iter()
+                                .filter(|i| i.placement.category.as_known() == Some(&c.id))
+                                .map(|i| ItemView::new(i, snapshot))
+                                .collect(),
+                        })
+                        .collect();
+                    categories.sort_by_key(|c| c.number);
+                    categories
+                },
+            })
+            .collect();
+        aspects.sort_by_key(|a| a.order);
+        let placed = |i: &&&ItemState| {
+            i.placement
+                .category
+                .as_known()
+                .is_some_and(|c| snapshot.categories.get(c).is_some_and(|c| c.status == Status::Active))
+        };
+        Self {
+            jurisdiction: edition.jurisdiction.to_string(),
+            valid_at: edition.valid_at,
+            known_at: edition.known_at,
+            in_force: edition.version.is_some(),
+            declared_item_count: snapshot.declared_item_count,
+            item_count: items.len(),
+            version_valid_from: edition.version.as_ref().map(|v| v.valid_from),
+            aspects,
+            unplaced_items: items
+                .iter()
+                .filter(|i| !placed(i))
+                .map(|i| ItemView::new(i, snapshot))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    pub valid_from: NaiveDate,
+    pub revisions: Vec<Value>,
+    pub item_count: usize,
+}
+
+impl VersionView {
+    pub fn new(version: &Version) -> Self {
+        Self {
+            valid_from: version.valid_from,
+            revisions: version
+                .revisions
+                .iter()
+                .map(|r| RevisionRef::lookup(&version.snapshot, r))
+                .collect(),
+            item_count: active_items(&version.snapshot).len(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    #[serde(flatten)]
+    pub info: RevisionInfo,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: String,
+    pub withdrawn_by: Option<RevisionId>,
+    /// "in_force", "pending" (future-dated) or "withdrawn", relative to `today`.
+    pub status: &'static str,
+}
+
+impl RevisionView {
+    pub fn new(record: &RevisionRecord, today: NaiveDate) -> Self {
+        Self {
+            info: record.info.clone(),
+            recorded_at: record.recorded_at,
+            actor: record.actor.clone(),
+            withdrawn_by: record.withdrawn_by.clone(),
+            status: if record.withdrawn_by.is_some() {
+                "withdrawn"
+            } else if record.info.effective_from > today {
+                "pending"
+            } else {
+                "in_force"
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EventView {
+    pub event_id: uuid::Uuid,
+    pub global_position: u64,
+    pub recorded_at: DateTime<Utc>,
+    pub revision: RevisionId,
+    pub effective_from: NaiveDate,
+    pub actor: String,
+    pub reason: String,
+    pub event_type: &'static str,
+}
+
+impl EventView {
+    pub fn new(event: &RecordedEvent) -> Self {
+        Self {
+            event_id: event.event_id,
+            global_position: event.global_position,
+            recorded_at: event.recorded_at,
+            revision: event.context.revision.clone(),
+            effective_from: event.context.effective_from,
+            actor: event.context.actor.clone(),
+            reason: event.context.reason.clone(),
+            event_type: event.event.type_name(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntryView {
+    #[serde(flatten)]
+    pub event: EventView,
+    pub changes: Vec<FieldChange>,
+    pub placement: Option<(Placement, Placement)>,
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineageView {
+    pub relation: &'static str,
+    pub item: ItemId,
+    pub depth: u32,
+    pub event_type: &'static str,
+    pub revision: RevisionId,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryView {
+    pub jurisdiction: String,
+    pub item: ItemId,
+    pub entries: Vec<HistoryEntryView>,
+    pub lineage: Vec<LineageView>,
+}
+
+impl HistoryView {
+    pub fn new(standard: &StandardTimeline, history: &ItemHistory) -> Self {
+        Self {
+            jurisdiction: standard.jurisdiction().to_string(),
+            item: history.item.clone(),
+            entries: history
+                .entries
+                .iter()
+                .map(|e| HistoryEntryView {
+                    event: EventView::new(&e.event),
+                    changes: e.changes.clone(),
+                    placement: e.placement.clone(),
+                    retired: e.retired,
+                })
+                .collect(),
+            lineage: history
+                .lineage
+                .iter()
+                .map(|l| LineageView {
+                    relation: match l.relation {
+                        timeline::LineageRelation::Predecessor => "predecessor",
+                        timeline::LineageRelation::Successor => "successor",
+                    },
+                    item: l.item.clone(),
+                    depth: l.depth,
+                    event_type: l.event_type,
+                    revision: l.revision.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemDiffView {
+    pub item: ItemId,
+    pub name: Known<String>,
+    pub change: &'static str,
+    /// Items on the other side of a merge or split.
+    pub related: Vec<ItemId>,
+    pub fields: Vec<FieldChange>,
+    pub placement: Option<(Placement, Placement)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffView {
+    pub added: Vec<ItemDiffView>,
+    pub retired: Vec<ItemDiffView>,
+    pub merged: Vec<ItemDiffView>,
+    pub split: Vec<ItemDiffView>,
+    pub changed: Vec<ItemDiffView>,
+    pub structure: Vec<String>,
+    pub declared_item_count: Option<(Option<u32>, Option<u32>)>,
+}
+
+impl DiffView {
+    pub fn new(diff: &Diff, from: Option<&Snapshot>, to: Option<&Snapshot>) -> Self {
+        let mut view = DiffView {
+            added: Vec::new(),
+            retired: Vec::new(),
+            merged: Vec::new(),
+            split: Vec::new(),
+            changed: Vec::new(),
+            structure: diff.structure.iter().map(|s| format!("{s:?}")).collect(),
+            declared_item_count: diff.declared_item_count,
+        };
+        for item in &diff.items {
+            let name = to
+                .and_then(|s| s.items.get(&item.item))
+                .or_else(|| from.and_then(|s| s.items.get(&item.item)))
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            let (change, related, bucket) = match &item.change {
+                ItemChange::Added => ("added", vec![], &mut view.added),
+                ItemChange::Retired => ("retired", vec![], &mut view.retired),
+                ItemChange::MergedInto(to) => ("merged_into", vec![to.clone()], &mut view.merged),
+                ItemChange::MergedFrom(from) => ("merged_from", from.clone(), &mut view.merged),
+                ItemChange::SplitInto(to) => ("split_into", to.clone(), &mut view.split),
+                ItemChange::SplitFrom(from) => ("split_from", vec![from.clone()], &mut view.split),
+                ItemChange::Changed => ("changed", vec![], &mut view.changed),
+            };
+            bucket.push(ItemDiffView {
+                item: item.item.clone(),
+                name,
+                change,
+                related,
+                fields: item.fields.clone(),
+                placement: item.placement.clone(),
+            });
+        }
+        view
+    }
+}
