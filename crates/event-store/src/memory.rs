@@ -1,0 +1,267 @@
+//! An in-memory event log: the reference implementation of the trait, used in
+//! tests and as the model a persistent backend is checked against.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::{
+    AppendOutcome, EventStore, ExpectedVersion, NewEvent, READ_PAGE_MAX, StoreError, StoredEvent,
+    StreamId, next_record_time,
+};
+
+/// An event log held in memory; it is gone when the store is dropped.
+#[derive(Debug)]
+pub struct MemoryStore {
+    log: Mutex<Log>,
+    head: watch::Sender<u64>,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    /// Index `i` holds global position `i + 1`.
+    events: Vec<StoredEvent>,
+    /// Indexes into `events`, in stream order; the length is the stream version.
+    streams: HashMap<StreamId, Vec<usize>>,
+    event_ids: HashSet<Uuid>,
+}
+
+impl Log {
+    fn head(&self) -> u64 {
+        self.events.len() as u64
+    }
+
+    fn stream_version(&self, stream: &StreamId) -> u64 {
+        self.streams.get(stream).map_or(0, |s| s.len() as u64)
+    }
+
+    fn last_recorded_at(&self) -> Option<DateTime<Utc>> {
+        self.events.last().map(|e| e.recorded_at)
+    }
+
+    /// Pushes events already checked to continue the log; cannot fail, so
+    /// callers validate the whole batch first and a batch is all or nothing.
+    fn push(&mut self, event: StoredEvent) {
+        let index = self.events.len();
+        self.event_ids.insert(event.event_id);
+        self.streams
+            .entry(event.stream.clone())
+            .or_default()
+            .push(index);
+        self.events.push(event);
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self {
+            log: Mutex::new(Log::default()),
+            head: watch::Sender::new(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Log> {
+        // Every mutation is validated before it starts and cannot panic
+        // half-way, so a poisoned log is still consistent.
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Publishes a new head; only ever moves forward, so concurrent appends
+    /// finishing out of order cannot make followers see the head go back.
+    fn publish_head(&self, head: u64) {
+        self.head.send_if_modified(|current| {
+            if head > *current {
+                *current = head;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// Writes events that were stored by another log, keeping their event ids,
+    /// stream positions, global positions and record times (for migrating or
+    /// mirroring a log). The batch must continue this log exactly: global
+    /// positions follow the head without gaps, stream positions follow each
+    /// stream's version, event ids are new and record times do not go back.
+    /// All or nothing; an empty batch does nothing.
+    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut log = self.lock();
+        check_import(&log, &events)?;
+        for event in events {
+            log.push(event);
+        }
+        let head = log.head();
+        self.publish_head(head);
+        Ok(())
+    }
+}
+
+fn check_import(log: &Log, events: &[StoredEvent]) -> Result<(), StoreError> {
+    let mut last_recorded = log.last_recorded_at();
+    let mut next_in_stream: HashMap<&StreamId, u64> = HashMap::new();
+    let mut batch_ids = HashSet::with_capacity(events.len());
+    for (next_global, event) in (log.head() + 1..).zip(events) {
+        if event.global_position != next_global {
+            return Err(StoreError::InvalidAppend(format!(
+                "imported event {} has global position {}, but the log continues at {next_global}",
+                event.event_id, event.global_position
+            )));
+        }
+        let expected_position = next_in_stream
+            .entry(&event.stream)
+            .or_insert_with(|| log.stream_version(&event.stream));
+        if event.stream_position != *expected_position {
+            return Err(StoreError::InvalidAppend(format!(
+                "imported event {} has position {} in stream {}, but the stream continues at {}",
+                event.event_id, event.stream_position, event.stream, expected_position
+            )));
+        }
+        if last_recorded.is_some_and(|last| event.recorded_at < last) {
+            return Err(StoreError::InvalidAppend(format!(
+                "imported event {} was recorded at {}, before the event preceding it",
+                event.event_id, event.recorded_at
+            )));
+        }
+        if log.event_ids.contains(&event.event_id) || !batch_ids.insert(event.event_id) {
+            return Err(StoreError::InvalidAppend(format!(
+                "event id {} is already in the log",
+                event.event_id
+            )));
+        }
+        *expected_position += 1;
+        last_recorded = Some(event.recorded_at);
+    }
+    Ok(())
+}
+
+fn check_new_ids(log: &Log, events: &[NewEvent]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Err(StoreError::InvalidAppend(
+            "an append needs at least one event".to_owned(),
+        ));
+    }
+    let mut batch_ids = HashSet::with_capacity(events.len());
+    for event in events {
+        if !batch_ids.insert(event.event_id) {
+            return Err(StoreError::InvalidAppend(format!(
+                "event id {} appears twice in the batch",
+                event.event_id
+            )));
+        }
+        if log.event_ids.contains(&event.event_id) {
+            return Err(StoreError::InvalidAppend(format!(
+                "event id {} is already in the log",
+                event.event_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl EventStore for MemoryStore {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let mut log = self.lock();
+        let actual = log.stream_version(stream);
+        if let ExpectedVersion::Exact(expected) = expected
+            && expected != actual
+        {
+            return Err(StoreError::WrongExpectedVersion {
+                stream: stream.clone(),
+                expected,
+                actual,
+            });
+        }
+        check_new_ids(&log, &events)?;
+
+        let recorded_at = next_record_time(Utc::now(), log.last_recorded_at());
+        let mut stream_position = actual;
+        for event in events {
+            let global_position = log.head() + 1;
+            log.push(StoredEvent {
+                event_id: event.event_id,
+                stream: stream.clone(),
+                stream_position,
+                global_position,
+                event_type: event.event_type,
+                schema_version: event.schema_version,
+                data: event.data,
+                recorded_at,
+            });
+            stream_position += 1;
+        }
+        let head = log.head();
+        self.publish_head(head);
+        Ok(AppendOutcome {
+            stream_version: stream_position,
+            last_global_position: head,
+            recorded_at,
+        })
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_stream_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let log = self.lock();
+        let Some(indexes) = log.streams.get(stream) else {
+            return Ok(Vec::new());
+        };
+        let start = usize::try_from(from_stream_position).unwrap_or(usize::MAX);
+        Ok(indexes
+            .iter()
+            .skip(start)
+            .take(limit.min(READ_PAGE_MAX))
+            .map(|&i| log.events[i].clone())
+            .collect())
+    }
+
+    async fn read_all(
+        &self,
+        from_global_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let log = self.lock();
+        let start = usize::try_from(from_global_position.saturating_sub(1)).unwrap_or(usize::MAX);
+        Ok(log
+            .events
+            .iter()
+            .skip(start)
+            .take(limit.min(READ_PAGE_MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        Ok(self.lock().head())
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        Ok(self.lock().stream_version(stream))
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head.subscribe()
+    }
+}
