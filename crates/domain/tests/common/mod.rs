@@ -1,0 +1,368 @@
+//! A small in-memory registry and terse constructors for commands.
+//!
+//! `given(&[...])` publishes each command through `decide` and records the
+//! resulting events with increasing positions, ids and record times, as the
+//! registry would. `Registry::when` decides one more command without recording it.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domain::command::{
+    Change, ChangeEntry, FieldUpdates, LocalItem, MergeTarget, PublishRevision, RevisionContent,
+    WholeStandard,
+};
+use domain::event::{Event, NewDomainEvent, RecordedEvent};
+use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
+use domain::model::{
+    AspectSpec, CategorySpec, ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind,
+};
+use domain::state::{Snapshot, fold, in_force};
+use domain::{CommandContext, DomainError, decide};
+use uuid::Uuid;
+
+pub fn d(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+pub fn rid(text: &str) -> RevisionId {
+    RevisionId::parse(text).unwrap()
+}
+
+pub fn iid(text: &str) -> ItemId {
+    ItemId::parse(text).unwrap()
+}
+
+pub fn cid(text: &str) -> CategoryId {
+    CategoryId::parse(text).unwrap()
+}
+
+pub fn aid(text: &str) -> AspectId {
+    AspectId::parse(text).unwrap()
+}
+
+pub fn known(text: &str) -> Known<String> {
+    Known::Known(text.to_owned())
+}
+
+/// The default "today" of the registry: 2021 and 2023 revisions are in force, 2026 ones are not.
+pub fn today() -> NaiveDate {
+    d("2025-06-01")
+}
+
+pub fn context(today: NaiveDate) -> CommandContext {
+    CommandContext {
+        actor: "editor:test".to_owned(),
+        today,
+    }
+}
+
+pub fn info(id: &str, kind: RevisionKind, jurisdiction: &str, effective: &str) -> RevisionInfo {
+    RevisionInfo {
+        id: rid(id),
+        jurisdiction: Jurisdiction::parse(jurisdiction).unwrap(),
+        kind,
+        title: format!("revision {id}"),
+        document_no: Known::Unknown,
+        issuers: Known::Unknown,
+        issued_on: Known::Unknown,
+        effective_from: d(effective),
+        declared_item_count: None,
+        implements: None,
+        target: None,
+        sources: Vec::new(),
+    }
+}
+
+pub fn placement(category: &str, number: u32) -> Placement {
+    Placement {
+        category: Known::Known(cid(category)),
+        number: Known::Known(number),
+    }
+}
+
+/// An item with every field known, its texts derived from its id.
+pub fn item(id: &str, category: &str, number: u32) -> ItemSpec {
+    ItemSpec {
+        id: iid(id),
+        placement: placement(category, number),
+        name: known(&format!("{id} name")),
+        name_en: Known::Unknown,
+        fields: ItemFields {
+            service_target: known(&format!("{id} target")),
+            service_content: known(&format!("{id} content")),
+            service_standard: Known::Unknown,
+            expenditure_responsibility: known(&format!("{id} expenditure")),
+            lead_units: Known::Known(vec![format!("{id} unit")]),
+        },
+        national_item: None,
+    }
+}
+
+pub fn aspect(id: &str, order: u32) -> AspectSpec {
+    AspectSpec {
+        id: aid(id),
+        name: format!("{id} name"),
+        name_en: None,
+        order,
+    }
+}
+
+pub fn category(id: &str, aspect: &str, number: u32) -> CategorySpec {
+    CategorySpec {
+        id: cid(id),
+        aspect: aid(aspect),
+        name: format!("{id} name"),
+        name_en: None,
+        number,
+    }
+}
+
+/// The tree of the national 2021-like edition: aspects a1, a2; categories
+/// c1, c2 (in a1) and c3 (in a2); items i1 (c1 #1), i2 (c1 #2), i3 (c2 #1), i4 (c3 #1).
+pub fn standard_2021() -> WholeStandard {
+    WholeStandard {
+        aspects: vec![aspect("a1", 1), aspect("a2", 2)],
+        categories: vec![
+            category("c1", "a1", 1),
+            category("c2", "a1", 2),
+            category("c3", "a2", 3),
+        ],
+        items: vec![
+            item("i1", "c1", 1),
+            item("i2", "c1", 2),
+            item("i3", "c2", 1),
+            item("i4", "c3", 1),
+        ],
+        local_items: Vec::new(),
+    }
+}
+
+pub fn comprehensive(id: &str, effective: &str, whole: WholeStandard) -> PublishRevision {
+    PublishRevision {
+        revision: info(id, RevisionKind::ComprehensiveRevision, "CN", effective),
+        content: RevisionContent::Whole(whole),
+    }
+}
+
+/// The founding national revision `n2021`, effective 2021-04-01.
+pub fn national_2021() -> PublishRevision {
+    comprehensive("n2021", "2021-04-01", standard_2021())
+}
+
+pub fn entries(changes: Vec<Change>) -> RevisionContent {
+    RevisionContent::Changes(
+        changes
+            .into_iter()
+            .map(|change| ChangeEntry {
+                change,
+                reason: None,
+            })
+            .collect(),
+    )
+}
+
+pub fn adjustment(id: &str, effective: &str, changes: Vec<Change>) -> PublishRevision {
+    PublishRevision {
+        revision: info(id, RevisionKind::Adjustment, "CN", effective),
+        content: entries(changes),
+    }
+}
+
+pub fn correction(
+    id: &str,
+    target: &str,
+    effective: &str,
+    changes: Vec<Change>,
+) -> PublishRevision {
+    let mut revision = info(id, RevisionKind::Correction, "CN", effective);
+    revision.target = Some(rid(target));
+    PublishRevision {
+        revision,
+        content: entries(changes),
+    }
+}
+
+pub fn withdrawal(id: &str, target: &str, effective: &str) -> PublishRevision {
+    let mut revision = info(id, RevisionKind::Withdrawal, "CN", effective);
+    revision.target = Some(rid(target));
+    PublishRevision {
+        revision,
+        content: entries(vec![Change::Withdraw]),
+    }
+}
+
+pub fn local_implementation(
+    id: &str,
+    jurisdiction: &str,
+    implements: Option<&str>,
+    effective: &str,
+    whole: WholeStandard,
+) -> PublishRevision {
+    let mut revision = info(
+        id,
+        RevisionKind::LocalImplementation,
+        jurisdiction,
+        effective,
+    );
+    revision.implements = implements.map(rid);
+    PublishRevision {
+        revision,
+        content: RevisionContent::Whole(whole),
+    }
+}
+
+pub fn local_item(spec: ItemSpec, assessment: Known<String>) -> LocalItem {
+    LocalItem {
+        item: spec,
+        assessment,
+    }
+}
+
+pub fn amend(item: &str, fields: FieldUpdates) -> Change {
+    Change::AmendItem {
+        item: iid(item),
+        fields,
+    }
+}
+
+/// Amends the service content of `item` to `text`.
+pub fn amend_content(item: &str, text: &str) -> Change {
+    amend(
+        item,
+        FieldUpdates {
+            service_content: Some(known(text)),
+            ..FieldUpdates::default()
+        },
+    )
+}
+
+pub fn retire(item: &str) -> Change {
+    Change::RetireItem { item: iid(item) }
+}
+
+pub fn introduce(id: &str, category: &str, number: u32) -> Change {
+    Change::IntroduceItem(item(id, category, number))
+}
+
+pub fn move_to(item: &str, category: &str, number: u32) -> Change {
+    Change::MoveItem {
+        item: iid(item),
+        placement: placement(category, number),
+    }
+}
+
+pub fn merge_into(from: &[&str], into: &str) -> Change {
+    Change::MergeItems {
+        from: from.iter().map(|id| iid(id)).collect(),
+        into: MergeTarget::Existing(iid(into)),
+    }
+}
+
+pub fn merge_new(from: &[&str], into: ItemSpec) -> Change {
+    Change::MergeItems {
+        from: from.iter().map(|id| iid(id)).collect(),
+        into: MergeTarget::New(Box::new(into)),
+    }
+}
+
+pub fn split(from: &str, into: Vec<ItemSpec>) -> Change {
+    Change::SplitItem {
+        from: iid(from),
+        into,
+    }
+}
+
+/// An in-memory stream of one standard, recorded as the registry would.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub events: Vec<RecordedEvent>,
+    pub today: NaiveDate,
+    clock: DateTime<Utc>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self {
+            events: Vec::new(),
+            today: today(),
+            clock: Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap(),
+        }
+    }
+}
+
+impl Registry {
+    /// Decides `command` without recording it.
+    pub fn when(&self, command: &PublishRevision) -> Result<Vec<NewDomainEvent>, DomainError> {
+        decide(&self.events, command, &context(self.today))
+    }
+
+    /// Decides `command` and records its events one day after the previous command's.
+    pub fn record(&mut self, command: &PublishRevision) -> Result<&[RecordedEvent], DomainError> {
+        let new = self.when(command)?;
+        self.clock += Duration::days(1);
+        let start = self.events.len();
+        for event in new {
+            let position = self.events.len() as u64 + 1;
+            self.events.push(RecordedEvent {
+                event_id: Uuid::from_u128(u128::from(position)),
+                global_position: position,
+                recorded_at: self.clock,
+                context: event.context,
+                event: event.event,
+            });
+        }
+        Ok(&self.events[start..])
+    }
+
+    /// When the events of `revision` were recorded.
+    pub fn recorded_at(&self, revision: &str) -> DateTime<Utc> {
+        self.events
+            .iter()
+            .find(|e| e.context.revision.as_str() == revision)
+            .map(|e| e.recorded_at)
+            .unwrap()
+    }
+
+    /// The state at (`valid_at`, `known_at`); panics if the history does not fold.
+    pub fn state(&self, valid_at: Option<&str>, known_at: Option<DateTime<Utc>>) -> Snapshot {
+        fold(&in_force(&self.events, valid_at.map(d), known_at))
+            .unwrap_or_else(|(index, violation)| panic!("fold fails at {index}: {violation}"))
+    }
+
+    /// The recorded events of `revision`, in log order.
+    pub fn events_of(&self, revision: &str) -> Vec<&RecordedEvent> {
+        self.events
+            .iter()
+            .filter(|e| e.context.revision.as_str() == revision)
+            .collect()
+    }
+}
+
+/// A registry after every command of `commands` was accepted, in order.
+pub fn given(commands: &[PublishRevision]) -> Registry {
+    let mut registry = Registry::default();
+    for command in commands {
+        if let Err(error) = registry.record(command) {
+            panic!(
+                "given: {} was rejected: {error}",
+                command.revision.id.as_str()
+            );
+        }
+    }
+    registry
+}
+
+/// The `type` names of decided events, in order.
+pub fn types(events: &[NewDomainEvent]) -> Vec<&'static str> {
+    events.iter().map(|e| e.event.type_name()).collect()
+}
+
+/// Payload of the single event of a type among `events`; panics unless there is exactly one.
+pub fn only<'e>(events: &'e [NewDomainEvent], type_name: &str) -> &'e Event {
+    let found: Vec<&Event> = events
+        .iter()
+        .map(|e| &e.event)
+        .filter(|e| e.type_name() == type_name)
+        .collect();
+    assert_eq!(found.len(), 1, "expected one {type_name}, got {found:?}");
+    found[0]
+}
