@@ -55,19 +55,47 @@ pub struct ChangeEntry {
 /// `null` says the field changed but its new text is not on record.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FieldUpdates {
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<Known<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name_en: Option<Known<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_target: Option<Known<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_content: Option<Known<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_standard: Option<Known<ServiceStandard>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expenditure_responsibility: Option<Known<String>>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub lead_units: Option<Known<Vec<String>>>,
 }
 
@@ -93,18 +121,42 @@ pub enum MergeTarget {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     DefineAspect(AspectSpec),
-    RenameAspect { aspect: AspectId, name: String },
-    RetireAspect { aspect: AspectId },
+    RenameAspect {
+        aspect: AspectId,
+        name: String,
+    },
+    RetireAspect {
+        aspect: AspectId,
+    },
     DefineCategory(CategorySpec),
-    RenameCategory { category: CategoryId, name: String },
-    RetireCategory { category: CategoryId },
+    RenameCategory {
+        category: CategoryId,
+        name: String,
+    },
+    RetireCategory {
+        category: CategoryId,
+    },
     IntroduceItem(ItemSpec),
-    AmendItem { item: ItemId, fields: FieldUpdates },
+    AmendItem {
+        item: ItemId,
+        fields: FieldUpdates,
+    },
     /// Renumber, move to another category, or both.
-    MoveItem { item: ItemId, placement: Placement },
-    RetireItem { item: ItemId },
-    MergeItems { from: Vec<ItemId>, into: MergeTarget },
-    SplitItem { from: ItemId, into: Vec<ItemSpec> },
+    MoveItem {
+        item: ItemId,
+        placement: Placement,
+    },
+    RetireItem {
+        item: ItemId,
+    },
+    MergeItems {
+        from: Vec<ItemId>,
+        into: MergeTarget,
+    },
+    SplitItem {
+        from: ItemId,
+        into: Vec<ItemSpec>,
+    },
     AddLocalItem(LocalItem),
     /// Only in a withdrawal: the revision named by the withdrawal's `target` is cancelled.
     Withdraw,

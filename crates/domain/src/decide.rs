@@ -8,15 +8,15 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 
+use crate::DomainError;
 use crate::command::{
     Change, ChangeEntry, FieldUpdates, LocalItem, MergeTarget, PublishRevision, RevisionContent,
     WholeStandard,
 };
 use crate::event::{Event, EventContext, FieldChange, NewDomainEvent, RecordedEvent};
-use crate::ids::{Jurisdiction, RevisionId};
-use crate::model::{Known, RevisionInfo, RevisionKind};
-use crate::state::{ItemState, Snapshot, Status, Violation, fold, in_force};
-use crate::DomainError;
+use crate::ids::{ItemId, Jurisdiction, RevisionId};
+use crate::model::{Known, Placement, RevisionInfo, RevisionKind};
+use crate::state::{ItemState, Snapshot, Status, Violation, apply, fold, in_force};
 
 /// Who is recording, and when (the domain never reads the clock).
 #[derive(Debug, Clone)]
@@ -35,12 +35,18 @@ pub fn decide(
     let info = &command.revision;
     check_revision(history, info, &command.content, context)?;
     let before = in_force(history, Some(info.effective_from), None);
-    let at_effective = fold(&before).map_err(|(index, violation)| {
-        DomainError::InconsistentHistory {
+    let at_effective =
+        fold(&before).map_err(|(index, violation)| DomainError::InconsistentHistory {
             event_id: before[index].event_id,
             violation,
-        }
-    })?;
+        })?;
+
+    if at_effective.established_on.is_none()
+        && !info.kind.states_whole_standard()
+        && info.kind != RevisionKind::Withdrawal
+    {
+        return Err(DomainError::Rejected(not_established(history, info)));
+    }
 
     let mut events = vec![new_event(
         info,
@@ -55,8 +61,15 @@ pub fn decide(
             whole_standard_events(&at_effective, info, whole, context, &mut events)?
         }
         RevisionContent::Changes(changes) => {
+            // Each change sees the ones before it in the same document.
+            let mut working = at_effective;
             for entry in changes {
-                change_events(&at_effective, info, entry, context, &mut events)?;
+                let start = events.len();
+                change_events(&working, info, entry, context, &mut events)?;
+                for event in &events[start..] {
+                    apply(&mut working, &event.context, &event.event)
+                        .map_err(DomainError::Rejected)?;
+                }
             }
         }
     }
@@ -65,6 +78,20 @@ pub fn decide(
     }
     check_timeline(history, &events)?;
     Ok(events)
+}
+
+/// Why a revision of changes cannot apply where no standard is established yet:
+/// the stream has no standard at all, or only from a later date.
+fn not_established(history: &[RecordedEvent], info: &RevisionInfo) -> Violation {
+    let withdrawn = withdrawn_revisions(history);
+    let founded = published_revisions(history)
+        .iter()
+        .any(|r| r.kind.states_whole_standard() && !withdrawn.contains(&r.id));
+    if founded {
+        Violation::StandardNotEstablished(info.effective_from)
+    } else {
+        Violation::NotAFoundingRevision(info.kind.as_str())
+    }
 }
 
 fn check_revision(
@@ -246,18 +273,21 @@ fn whole_standard_events(
         }
     }
     // Retirements before moves, and moves before introductions, so that a number
-    // freed by one item can be taken by another. (Two items swapping numbers in
-    // one revision need an intermediate move in a change list.)
-    for spec in &stated_items {
-        if let Some(current) = state.items.get(&spec.id).filter(|i| i.is_active())
-            && current.placement != spec.placement
-        {
-            push(Event::ItemMoved {
-                item: spec.id.clone(),
-                before: current.placement.clone(),
-                after: spec.placement.clone(),
-            });
-        }
+    // freed by one item can be taken by another.
+    let moves: Vec<(&ItemId, Placement, &Placement)> = stated_items
+        .iter()
+        .filter_map(|spec| {
+            let current = state.items.get(&spec.id).filter(|i| i.is_active())?;
+            (current.placement != spec.placement)
+                .then(|| (&spec.id, current.placement.clone(), &spec.placement))
+        })
+        .collect();
+    for (item, before, after) in ordered_moves(moves) {
+        push(Event::ItemMoved {
+            item: item.clone(),
+            before,
+            after,
+        });
     }
     for spec in &whole.items {
         match state.items.get(&spec.id).filter(|i| i.is_active()) {
@@ -274,15 +304,22 @@ fn whole_standard_events(
         }
     }
     for local in &whole.local_items {
-        if state.items.contains_key(&local.item.id) {
-            return Err(DomainError::Rejected(Violation::ItemExists(
-                local.item.id.clone(),
-            )));
+        match state.items.get(&local.item.id).filter(|i| i.is_active()) {
+            // A local standard restated (for a new national edition) keeps its local items.
+            Some(current) => {
+                let changes = field_changes(current, &updates_from_spec(&local.item));
+                if !changes.is_empty() {
+                    push(Event::ItemAmended {
+                        item: local.item.id.clone(),
+                        changes,
+                    });
+                }
+            }
+            None => push(Event::LocalItemAdded {
+                item: local.item.clone(),
+                assessment: local.assessment.clone(),
+            }),
         }
-        push(Event::LocalItemAdded {
-            item: local.item.clone(),
-            assessment: local.assessment.clone(),
-        });
     }
     for category in state.categories.values() {
         if category.status == Status::Active
@@ -303,6 +340,51 @@ fn whole_standard_events(
     Ok(())
 }
 
+/// Orders the moves of a restatement so that no item moves onto a number another
+/// moving item still holds: a shift moves the last item first. Items that swap
+/// numbers (a cycle) need one of them parked without a number in between.
+fn ordered_moves(
+    mut pending: Vec<(&ItemId, Placement, &Placement)>,
+) -> Vec<(ItemId, Placement, Placement)> {
+    let holds = |current: &Placement, target: &Placement| {
+        current.category.is_known()
+            && current.number.is_known()
+            && current.category == target.category
+            && current.number == target.number
+    };
+    let mut out = Vec::new();
+    while !pending.is_empty() {
+        let free = (0..pending.len()).find(|&i| {
+            !pending
+                .iter()
+                .enumerate()
+                .any(|(j, (_, current, _))| j != i && holds(current, pending[i].2))
+        });
+        match free {
+            Some(i) => {
+                let (item, before, after) = pending.remove(i);
+                out.push((item.clone(), before, after.clone()));
+            }
+            None => {
+                // Every remaining move waits on another: a cycle. Some item in it holds a number.
+                let Some((item, current, _)) = pending
+                    .iter_mut()
+                    .find(|(_, current, _)| current.number.is_known())
+                else {
+                    break;
+                };
+                let parked = Placement {
+                    category: current.category.clone(),
+                    number: Known::Unknown,
+                };
+                out.push(((*item).clone(), current.clone(), parked.clone()));
+                *current = parked;
+            }
+        }
+    }
+    out
+}
+
 fn check_unique(whole: &WholeStandard) -> Result<(), DomainError> {
     let mut seen = BTreeSet::new();
     let ids = whole
@@ -311,7 +393,12 @@ fn check_unique(whole: &WholeStandard) -> Result<(), DomainError> {
         .map(|a| ("aspect", a.id.as_str()))
         .chain(whole.categories.iter().map(|c| ("category", c.id.as_str())))
         .chain(whole.items.iter().map(|i| ("item", i.id.as_str())))
-        .chain(whole.local_items.iter().map(|i| ("item", i.item.id.as_str())));
+        .chain(
+            whole
+                .local_items
+                .iter()
+                .map(|i| ("item", i.item.id.as_str())),
+        );
     for (kind, id) in ids {
         if !seen.insert((kind, id)) {
             return Err(DomainError::DuplicateInDocument {
@@ -368,8 +455,16 @@ fn field_changes_with(
     field!(updates.name, current.name, Name);
     field!(updates.name_en, current.name_en, NameEn);
     field!(updates.service_target, fields.service_target, ServiceTarget);
-    field!(updates.service_content, fields.service_content, ServiceContent);
-    field!(updates.service_standard, fields.service_standard, ServiceStandard);
+    field!(
+        updates.service_content,
+        fields.service_content,
+        ServiceContent
+    );
+    field!(
+        updates.service_standard,
+        fields.service_standard,
+        ServiceStandard
+    );
     field!(
         updates.expenditure_responsibility,
         fields.expenditure_responsibility,
@@ -501,6 +596,11 @@ fn change_events(
             });
         }
         Change::SplitItem { from, into } => {
+            if into.iter().any(|spec| &spec.id == from) {
+                return Err(DomainError::Rejected(Violation::LineageRepeats(
+                    from.clone(),
+                )));
+            }
             for spec in into {
                 push(Event::ItemIntroduced { item: spec.clone() });
             }
@@ -519,9 +619,9 @@ fn existing_item<'s>(
 ) -> Result<&'s ItemState, DomainError> {
     match state.items.get(item) {
         None => Err(DomainError::Rejected(Violation::UnknownItem(item.clone()))),
-        Some(i) if !i.is_active() => Err(DomainError::Rejected(Violation::ItemRetired(
-            item.clone(),
-        ))),
+        Some(i) if !i.is_active() => {
+            Err(DomainError::Rejected(Violation::ItemRetired(item.clone())))
+        }
         Some(i) => Ok(i),
     }
 }

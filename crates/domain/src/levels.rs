@@ -107,9 +107,17 @@ fn clause_level(clause: &str) -> Option<Level> {
 mod tests {
     use super::*;
 
+    type Expected = (
+        &'static str,
+        f64,
+        &'static str,
+        Option<Period>,
+        Option<&'static str>,
+    );
+
     #[test]
     fn reads_explicit_bounds_and_leaves_prose_alone() {
-        let cases: [(&str, Vec<(&str, f64, &str, Option<Period>, Option<&str>)>); 4] = [
+        let cases: [(&str, Vec<Expected>); 4] = [
             (
                 "提供不少于15套广播节目;在直播卫星公共服务覆盖地区,提供不少于17套广播节目。",
                 vec![

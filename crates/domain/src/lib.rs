@@ -9,6 +9,7 @@ pub mod command;
 mod decide;
 pub mod event;
 pub mod ids;
+pub mod levels;
 pub mod model;
 pub mod state;
 
@@ -45,7 +46,10 @@ pub enum DomainError {
     },
     /// The stored history itself does not fold; the log needs an operator.
     #[error("the recorded history is inconsistent at event {event_id}: {violation}")]
-    InconsistentHistory { event_id: Uuid, violation: Violation },
+    InconsistentHistory {
+        event_id: Uuid,
+        violation: Violation,
+    },
     #[error("revision {0} is already recorded")]
     RevisionExists(RevisionId),
     #[error("revision {0} is not recorded for this standard")]
@@ -78,7 +82,10 @@ pub enum DomainError {
         field: &'static str,
     },
     #[error("the change `{op}` does not belong in a {kind}")]
-    ChangeDoesNotFitKind { op: &'static str, kind: &'static str },
+    ChangeDoesNotFitKind {
+        op: &'static str,
+        kind: &'static str,
+    },
     #[error("the amendment of item {0} changes nothing")]
     AmendmentChangesNothing(ItemId),
     #[error("revision {0} changes nothing in the standard")]

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::event::{Event, EventContext, FieldChange, RecordedEvent};
 use crate::ids::{AspectId, CategoryId, ItemId, RevisionId};
-use crate::model::{ItemFields, ItemSpec, Known, Placement, RevisionInfo};
+use crate::model::{ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind};
 
 /// Whether an aspect, category or item is part of the standard at this point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +61,9 @@ pub struct ItemState {
     pub last_changed_by: RevisionId,
     pub introduced_by: RevisionId,
     pub lineage: Lineage,
+    /// Per amended field (by stored field name): the revision that last amended it.
+    /// Lets a reader see that a field changed even when neither text is on record.
+    pub amended_by: BTreeMap<&'static str, RevisionId>,
 }
 
 impl ItemState {
@@ -77,6 +80,7 @@ impl ItemState {
             last_changed_by: revision.clone(),
             introduced_by: revision.clone(),
             lineage: Lineage::default(),
+            amended_by: BTreeMap::new(),
         }
     }
 
@@ -168,8 +172,11 @@ pub enum Violation {
 /// Applies one event to a state, checking every invariant the event could break.
 /// On error the state is unchanged.
 pub fn apply(state: &mut Snapshot, context: &EventContext, event: &Event) -> Result<(), Violation> {
-    if let Event::RevisionPublished { revision } = event {
-        return publish(state, revision);
+    match event {
+        Event::RevisionPublished { revision } => return publish(state, revision),
+        // Acts on which events are in force (`in_force`), not on the state.
+        Event::RevisionWithdrawn { .. } => return Ok(()),
+        _ => {}
     }
     if state.established_on.is_none() {
         return Err(Violation::StandardNotEstablished(context.effective_from));
@@ -257,9 +264,11 @@ pub fn apply(state: &mut Snapshot, context: &EventContext, event: &Event) -> Res
         }
         Event::CategoryRetired { category } => {
             active_category(state, category)?;
-            if let Some(item) = state.items.values().find(|i| {
-                i.is_active() && i.placement.category.as_known() == Some(category)
-            }) {
+            if let Some(item) = state
+                .items
+                .values()
+                .find(|i| i.is_active() && i.placement.category.as_known() == Some(category))
+            {
                 return Err(Violation::CategoryInUse {
                     category: category.clone(),
                     item: item.id.clone(),
@@ -279,6 +288,7 @@ pub fn apply(state: &mut Snapshot, context: &EventContext, event: &Event) -> Res
             let item = Arc::make_mut(item);
             for change in changes {
                 amend(item, change);
+                item.amended_by.insert(change.field_name(), by.clone());
             }
             item.last_changed_by = by.clone();
             Ok(())
@@ -304,7 +314,8 @@ pub fn apply(state: &mut Snapshot, context: &EventContext, event: &Event) -> Res
 }
 
 fn publish(state: &mut Snapshot, revision: &RevisionInfo) -> Result<(), Violation> {
-    if state.established_on.is_none() {
+    // A withdrawal may cancel the founding revision itself before it takes effect.
+    if state.established_on.is_none() && revision.kind != RevisionKind::Withdrawal {
         if !revision.kind.states_whole_standard() {
             return Err(Violation::NotAFoundingRevision(revision.kind.as_str()));
         }
@@ -336,9 +347,7 @@ fn active_category<'s>(
 ) -> Result<&'s mut CategoryState, Violation> {
     match state.categories.get_mut(category) {
         None => Err(Violation::UnknownCategory(category.clone())),
-        Some(c) if c.status == Status::Retired => {
-            Err(Violation::CategoryRetired(category.clone()))
-        }
+        Some(c) if c.status == Status::Retired => Err(Violation::CategoryRetired(category.clone())),
         Some(c) => Ok(c),
     }
 }
@@ -489,11 +498,11 @@ fn split(
 /// minus those of revisions withdrawn by then, effective on or before `valid_at`,
 /// in effective-date order with ties broken by log order.
 /// `events` must be in log order. `None` bounds mean "no bound".
-pub fn in_force<'e>(
-    events: &'e [RecordedEvent],
+pub fn in_force(
+    events: &[RecordedEvent],
     valid_at: Option<NaiveDate>,
     known_at: Option<DateTime<Utc>>,
-) -> Vec<&'e RecordedEvent> {
+) -> Vec<&RecordedEvent> {
     let known: Vec<&RecordedEvent> = events
         .iter()
         .filter(|e| known_at.is_none_or(|t| e.recorded_at <= t))

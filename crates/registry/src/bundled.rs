@@ -113,7 +113,7 @@ struct SourceChange {
 
 #[derive(Deserialize)]
 struct SourceRef {
-    url: String,
+    url: Option<String>,
     title: String,
 }
 
@@ -147,7 +147,10 @@ fn sources(edition: &SourceEdition) -> Vec<String> {
     edition
         .sources
         .iter()
-        .map(|(id, s)| format!("{id}: {} <{}>", s.title, s.url))
+        .map(|(id, s)| match &s.url {
+            Some(url) => format!("{id}: {} <{url}>", s.title),
+            None => format!("{id}: {}", s.title),
+        })
         .collect()
 }
 
@@ -341,7 +344,9 @@ fn revision_2023(
                     } else {
                         fields.service_content.get_or_insert(Known::Unknown);
                         fields.service_standard.get_or_insert(Known::Unknown);
-                        fields.expenditure_responsibility.get_or_insert(Known::Unknown);
+                        fields
+                            .expenditure_responsibility
+                            .get_or_insert(Known::Unknown);
                     }
                     updates[index].2.push(reason.clone());
                 }

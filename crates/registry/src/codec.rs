@@ -31,7 +31,9 @@ const STREAM_PREFIX: &str = "standard-";
 #[non_exhaustive]
 pub enum CodecError {
     /// The stored bytes are not an event envelope this version understands.
-    #[error("event at position {position} ({event_type} v{schema_version}) cannot be decoded: {message}")]
+    #[error(
+        "event at position {position} ({event_type} v{schema_version}) cannot be decoded: {message}"
+    )]
     Undecodable {
         position: u64,
         event_type: String,
@@ -39,7 +41,9 @@ pub enum CodecError {
         message: String,
     },
     /// Written by a newer stdreg; upgrade before reading this log.
-    #[error("event at position {position} has schema version {schema_version}, newer than this stdreg understands ({SCHEMA_VERSION}); upgrade stdreg")]
+    #[error(
+        "event at position {position} has schema version {schema_version}, newer than this stdreg understands ({SCHEMA_VERSION}); upgrade stdreg"
+    )]
     FromTheFuture { position: u64, schema_version: u32 },
     /// A stream whose name is not `standard-<jurisdiction>`.
     #[error("stream '{0}' is not a standard's stream")]
@@ -116,7 +120,8 @@ pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), Cod
             schema_version: envelope.schema_version,
         });
     }
-    if envelope.event_type != stored.event_type || envelope.schema_version != stored.schema_version {
+    if envelope.event_type != stored.event_type || envelope.schema_version != stored.schema_version
+    {
         return Err(undecodable(
             "the envelope's type or schema version disagrees with the stored record".into(),
         ));
@@ -185,12 +190,7 @@ fn v1_to_v2(event_type: &str, payload: &mut Map<String, Value>) {
 
 fn lead_units_from_text(text: &Value) -> Value {
     match text.as_str() {
-        Some(text) => Value::Array(
-            split_units(text)
-                .into_iter()
-                .map(Value::String)
-                .collect(),
-        ),
+        Some(text) => Value::Array(split_units(text).into_iter().map(Value::String).collect()),
         None => Value::Null,
     }
 }

@@ -27,7 +27,7 @@ pub enum RegistryError {
     Rejected {
         revision: RevisionId,
         #[source]
-        source: DomainError,
+        source: Box<DomainError>,
     },
     /// Someone else wrote first; nothing was appended. Read again and retry.
     #[error(
@@ -44,7 +44,9 @@ pub enum RegistryError {
     )]
     RevisionIdTaken(RevisionId),
     /// A local implementation names a national revision that is not recorded.
-    #[error("revision {revision} implements {implements}, which is not a recorded national revision")]
+    #[error(
+        "revision {revision} implements {implements}, which is not a recorded national revision"
+    )]
     UnknownNationalRevision {
         revision: RevisionId,
         implements: RevisionId,
@@ -198,7 +200,7 @@ impl Registry {
             let events = domain::decide(history, command, &context).map_err(|source| {
                 RegistryError::Rejected {
                     revision: command.revision.id.clone(),
-                    source,
+                    source: Box::new(source),
                 }
             })?;
             (events, version)
@@ -307,7 +309,7 @@ impl Registry {
             let events = domain::decide(history, command, &context).map_err(|source| {
                 RegistryError::Rejected {
                     revision: id.clone(),
-                    source,
+                    source: Box::new(source),
                 }
             })?;
             history.extend(simulate(events, &mut position, now));
@@ -370,7 +372,9 @@ pub fn decode_batches(
         match batches.last_mut() {
             Some((j, batch))
                 if *j == jurisdiction
-                    && batch.last().is_some_and(|e| e.recorded_at == event.recorded_at) =>
+                    && batch
+                        .last()
+                        .is_some_and(|e| e.recorded_at == event.recorded_at) =>
             {
                 batch.push(event)
             }

@@ -122,7 +122,12 @@ pub fn active_items(snapshot: &Snapshot) -> Vec<&ItemState> {
         .map(|i| i.as_ref())
         .filter(|i| i.is_active())
         .collect();
-    items.sort_by_key(|i| (i.placement.number.as_known().copied().unwrap_or(u32::MAX), i.id.clone()));
+    items.sort_by_key(|i| {
+        (
+            i.placement.number.as_known().copied().unwrap_or(u32::MAX),
+            i.id.clone(),
+        )
+    });
     items
 }
 
@@ -164,10 +169,12 @@ impl EditionView {
             .collect();
         aspects.sort_by_key(|a| a.order);
         let placed = |i: &&&ItemState| {
-            i.placement
-                .category
-                .as_known()
-                .is_some_and(|c| snapshot.categories.get(c).is_some_and(|c| c.status == Status::Active))
+            i.placement.category.as_known().is_some_and(|c| {
+                snapshot
+                    .categories
+                    .get(c)
+                    .is_some_and(|c| c.status == Status::Active)
+            })
         };
         Self {
             jurisdiction: edition.jurisdiction.to_string(),

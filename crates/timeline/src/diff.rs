@@ -38,10 +38,18 @@ pub struct ItemDiff {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StructureChange {
     AspectAdded(AspectId),
-    AspectRenamed { aspect: AspectId, before: String, after: String },
+    AspectRenamed {
+        aspect: AspectId,
+        before: String,
+        after: String,
+    },
     AspectRetired(AspectId),
     CategoryAdded(CategoryId),
-    CategoryRenamed { category: CategoryId, before: String, after: String },
+    CategoryRenamed {
+        category: CategoryId,
+        before: String,
+        after: String,
+    },
     CategoryRetired(CategoryId),
 }
 
@@ -64,7 +72,8 @@ impl Diff {
             diff.declared_item_count = Some((a.declared_item_count, b.declared_item_count));
         }
         let active_in = |s: &Snapshot, id: &ItemId| s.items.get(id).is_some_and(|i| i.is_active());
-        let ids: std::collections::BTreeSet<&ItemId> = a.items.keys().chain(b.items.keys()).collect();
+        let ids: std::collections::BTreeSet<&ItemId> =
+            a.items.keys().chain(b.items.keys()).collect();
         for id in ids {
             let (in_a, in_b) = (active_in(a, id), active_in(b, id));
             let change = match (in_a, in_b) {
@@ -92,7 +101,11 @@ impl Diff {
                         .collect();
                     match new_preds.as_slice() {
                         [] => ItemChange::Added,
-                        [one] if b.items.get(one).is_some_and(|p| p.lineage.successors.len() > 1) => {
+                        [one]
+                            if b.items
+                                .get(one)
+                                .is_some_and(|p| p.lineage.successors.len() > 1) =>
+                        {
                             ItemChange::SplitFrom(one.clone())
                         }
                         _ => ItemChange::MergedFrom(new_preds),
@@ -130,7 +143,10 @@ impl Diff {
                 }
             };
             let fields = match (&change, b.items.get(id)) {
-                (ItemChange::Added | ItemChange::MergedFrom(_) | ItemChange::SplitFrom(_), Some(item)) => {
+                (
+                    ItemChange::Added | ItemChange::MergedFrom(_) | ItemChange::SplitFrom(_),
+                    Some(item),
+                ) => {
                     let mut blank = item.as_ref().clone();
                     blank.name = Default::default();
                     blank.name_en = Default::default();
@@ -158,13 +174,12 @@ fn structure(a: &Snapshot, b: &Snapshot, out: &mut Vec<StructureChange>) {
     let active = |s: domain::state::Status| s == domain::state::Status::Active;
     for (id, asp) in &b.aspects {
         match a.aspects.get(id) {
-            Some(old) if active(old.status) && active(asp.status) && old.name != asp.name => {
-                out.push(StructureChange::AspectRenamed {
+            Some(old) if active(old.status) && active(asp.status) && old.name != asp.name => out
+                .push(StructureChange::AspectRenamed {
                     aspect: id.clone(),
                     before: old.name.clone(),
                     after: asp.name.clone(),
-                })
-            }
+                }),
             Some(old) if active(old.status) && !active(asp.status) => {
                 out.push(StructureChange::AspectRetired(id.clone()))
             }
@@ -175,13 +190,12 @@ fn structure(a: &Snapshot, b: &Snapshot, out: &mut Vec<StructureChange>) {
     }
     for (id, cat) in &b.categories {
         match a.categories.get(id) {
-            Some(old) if active(old.status) && active(cat.status) && old.name != cat.name => {
-                out.push(StructureChange::CategoryRenamed {
+            Some(old) if active(old.status) && active(cat.status) && old.name != cat.name => out
+                .push(StructureChange::CategoryRenamed {
                     category: id.clone(),
                     before: old.name.clone(),
                     after: cat.name.clone(),
-                })
-            }
+                }),
             Some(old) if active(old.status) && !active(cat.status) => {
                 out.push(StructureChange::CategoryRetired(id.clone()))
             }
@@ -190,10 +204,19 @@ fn structure(a: &Snapshot, b: &Snapshot, out: &mut Vec<StructureChange>) {
             _ => {}
         }
     }
-    for id in a.aspects.keys().filter(|id| !b.aspects.contains_key(*id)) {
+    // Gone entirely from `to`: retired, unless already retired at `from`.
+    for (id, _) in a
+        .aspects
+        .iter()
+        .filter(|(id, old)| active(old.status) && !b.aspects.contains_key(*id))
+    {
         out.push(StructureChange::AspectRetired(id.clone()));
     }
-    for id in a.categories.keys().filter(|id| !b.categories.contains_key(*id)) {
+    for (id, _) in a
+        .categories
+        .iter()
+        .filter(|(id, old)| active(old.status) && !b.categories.contains_key(*id))
+    {
         out.push(StructureChange::CategoryRetired(id.clone()));
     }
 }

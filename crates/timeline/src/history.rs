@@ -79,7 +79,11 @@ impl StandardTimeline {
     }
 }
 
-fn entry(event: &RecordedEvent, before: Option<&ItemState>, after: Option<&ItemState>) -> HistoryEntry {
+fn entry(
+    event: &RecordedEvent,
+    before: Option<&ItemState>,
+    after: Option<&ItemState>,
+) -> HistoryEntry {
     let changes = match (before, after) {
         (Some(b), Some(a)) => field_diff(b, a),
         (None, Some(a)) => field_diff(&blank(a), a),
@@ -109,12 +113,15 @@ fn blank(item: &ItemState) -> ItemState {
     blank
 }
 
-/// Field-level differences between two states of one item.
+/// Field-level differences between two states of one item. A field amended in
+/// between counts even when both values are *not on record*: the text changed,
+/// and which text it became is what is not on record.
 pub fn field_diff(before: &ItemState, after: &ItemState) -> Vec<FieldChange> {
     let mut out = Vec::new();
+    let amended = |name: &str| before.amended_by.get(name) != after.amended_by.get(name);
     macro_rules! diff {
-        ($b:expr, $a:expr, $variant:ident) => {
-            if $b != $a {
+        ($b:expr, $a:expr, $variant:ident, $name:literal) => {
+            if $b != $a || amended($name) {
                 out.push(FieldChange::$variant {
                     before: $b.clone(),
                     after: $a.clone(),
@@ -122,18 +129,34 @@ pub fn field_diff(before: &ItemState, after: &ItemState) -> Vec<FieldChange> {
             }
         };
     }
-    diff!(before.name, after.name, Name);
-    diff!(before.name_en, after.name_en, NameEn);
+    diff!(before.name, after.name, Name, "name");
+    diff!(before.name_en, after.name_en, NameEn, "name_en");
     let (b, a) = (&before.fields, &after.fields);
-    diff!(b.service_target, a.service_target, ServiceTarget);
-    diff!(b.service_content, a.service_content, ServiceContent);
-    diff!(b.service_standard, a.service_standard, ServiceStandard);
+    diff!(
+        b.service_target,
+        a.service_target,
+        ServiceTarget,
+        "service_target"
+    );
+    diff!(
+        b.service_content,
+        a.service_content,
+        ServiceContent,
+        "service_content"
+    );
+    diff!(
+        b.service_standard,
+        a.service_standard,
+        ServiceStandard,
+        "service_standard"
+    );
     diff!(
         b.expenditure_responsibility,
         a.expenditure_responsibility,
-        ExpenditureResponsibility
+        ExpenditureResponsibility,
+        "expenditure_responsibility"
     );
-    diff!(b.lead_units, a.lead_units, LeadUnits);
+    diff!(b.lead_units, a.lead_units, LeadUnits, "lead_units");
     out
 }
 
@@ -143,12 +166,12 @@ fn lineage(item: &ItemId, ordered: &[&RecordedEvent]) -> Vec<LineageLink> {
     let mut edges: Vec<(&ItemId, &ItemId, &RecordedEvent)> = Vec::new();
     for event in ordered {
         match &event.event {
-            Event::ItemsMerged { from, into } => {
-                edges.extend(from.iter().filter(|f| *f != into).map(|f| (f, into, *event)))
-            }
-            Event::ItemSplit { from, into } => {
-                edges.extend(into.iter().map(|t| (from, t, *event)))
-            }
+            Event::ItemsMerged { from, into } => edges.extend(
+                from.iter()
+                    .filter(|f| *f != into)
+                    .map(|f| (f, into, *event)),
+            ),
+            Event::ItemSplit { from, into } => edges.extend(into.iter().map(|t| (from, t, *event))),
             _ => {}
         }
     }

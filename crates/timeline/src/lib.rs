@@ -42,6 +42,8 @@ struct Generation {
     known_from: DateTime<Utc>,
     /// Events of the stream recorded up to and including this generation.
     event_count: usize,
+    /// Inconsistencies found before this generation was indexed.
+    inconsistencies_before: usize,
     versions: Arc<Vec<Version>>,
 }
 
@@ -68,7 +70,7 @@ pub struct Edition {
     pub jurisdiction: Jurisdiction,
     pub valid_at: NaiveDate,
     pub known_at: Option<DateTime<Utc>>,
-    /// The version in force, `None` when nothing was in force at that point.
+    /// The version in force, `None` when no standard was in force at that point.
     pub version: Option<Version>,
 }
 
@@ -130,9 +132,14 @@ impl StandardTimeline {
             .last()
             .is_some_and(|g| g.known_from == known_from)
         {
-            // The same append arrived in two pieces: replace its generation.
-            self.generations.pop();
+            // The same append arrived in two pieces: replace its generation, and
+            // forget what only its first piece seemed to break.
+            if let Some(replaced) = self.generations.pop() {
+                self.inconsistencies
+                    .truncate(replaced.inconsistencies_before);
+            }
         }
+        let inconsistencies_before = self.inconsistencies.len();
         let previous = self
             .generations
             .last()
@@ -142,6 +149,7 @@ impl StandardTimeline {
         self.generations.push(Generation {
             known_from,
             event_count: self.events.len(),
+            inconsistencies_before,
             versions: Arc::new(versions),
         });
     }
@@ -152,7 +160,11 @@ impl StandardTimeline {
         for event in batch {
             earliest = earliest.min(event.context.effective_from);
             if let Event::RevisionWithdrawn { withdrawn } = &event.event {
-                for e in self.events.iter().filter(|e| &e.context.revision == withdrawn) {
+                for e in self
+                    .events
+                    .iter()
+                    .filter(|e| &e.context.revision == withdrawn)
+                {
                     earliest = earliest.min(e.context.effective_from);
                 }
             }
@@ -242,7 +254,12 @@ impl StandardTimeline {
             jurisdiction: self.jurisdiction.clone(),
             valid_at,
             known_at,
-            version: n.checked_sub(1).map(|i| versions[i].clone()),
+            // Before the standard's first edition only bookkeeping can be in force
+            // (a withdrawal published early): no standard, no version.
+            version: n
+                .checked_sub(1)
+                .map(|i| versions[i].clone())
+                .filter(|v| v.snapshot.established_on.is_some()),
         }
     }
 
@@ -284,7 +301,11 @@ impl StandardTimeline {
     }
 
     /// Revisions recorded by `known_at`, not withdrawn, that take effect after `valid_at`.
-    pub fn pending(&self, valid_at: NaiveDate, known_at: Option<DateTime<Utc>>) -> Vec<RevisionRecord> {
+    pub fn pending(
+        &self,
+        valid_at: NaiveDate,
+        known_at: Option<DateTime<Utc>>,
+    ) -> Vec<RevisionRecord> {
         self.revisions(known_at)
             .into_iter()
             .filter(|r| r.withdrawn_by.is_none() && r.info.effective_from > valid_at)

@@ -1,0 +1,110 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "stdreg",
+    version,
+    about = "An event-sourced registry of standard revisions, with time-travel queries"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Folder of the embedded store (created if missing).
+    #[arg(
+        long,
+        global = true,
+        env = "STDREG_DATA_DIR",
+        default_value = "stdreg-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Event store to use instead of the embedded one: postgres://…
+    #[arg(long, global = true, env = "STDREG_STORE")]
+    pub store: Option<String>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import revisions from a file in the import format, or the bundled national data.
+    Import {
+        /// A file in the import format (docs/import-format.md); none: the bundled national standard.
+        file: Option<PathBuf>,
+        /// Print the bundled national data in the import format instead of importing it.
+        #[arg(long, conflicts_with = "file")]
+        print_bundled: bool,
+    },
+    /// Publish revisions described in the import format (adjustment, correction, withdrawal, local standard).
+    Publish {
+        file: PathBuf,
+        /// Stream version (event count) the standard must be at; refuses if someone else wrote first.
+        #[arg(long)]
+        expected_version: Option<u64>,
+        /// Who is recording (stored as the actor of every event).
+        #[arg(long, env = "STDREG_ACTOR", default_value = "cli")]
+        actor: String,
+    },
+    /// The consolidated standard at a point in valid time, as recorded by a point in record time.
+    Edition {
+        jurisdiction: String,
+        #[command(flatten)]
+        point: PointArgs,
+    },
+    /// Every point at which the consolidated text changed.
+    Versions {
+        jurisdiction: String,
+        #[arg(long)]
+        known_at: Option<String>,
+    },
+    /// Every revision recorded for a standard, with its status.
+    Revisions {
+        jurisdiction: String,
+        #[arg(long)]
+        known_at: Option<String>,
+    },
+    /// Every change to one item, with its lineage.
+    History {
+        item: String,
+        /// The standard holding the item (needed when several standards have an item of this id).
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        #[arg(long)]
+        known_at: Option<String>,
+    },
+    /// Differences between two points: DATE or DATE@INSTANT.
+    Diff {
+        jurisdiction: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// The raw global log.
+    Log {
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PointArgs {
+    /// Date in force (YYYY-MM-DD); default: today.
+    #[arg(long)]
+    pub valid_at: Option<String>,
+    /// Record time (RFC 3339, e.g. 2023-01-01T00:00:00Z); default: as the registry stands now.
+    #[arg(long)]
+    pub known_at: Option<String>,
+}

@@ -1,0 +1,346 @@
+//! One function per command: open the registry, ask it, print the answer.
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use domain::ids::{ItemId, Jurisdiction};
+use registry::import::{ImportFile, parse_import};
+use registry::view::{DiffView, EditionView, EventView, HistoryView, RevisionView, VersionView};
+use registry::{ImportOutcome, Registry, RegistryError};
+use serde::Serialize;
+use timeline::Diff;
+
+use crate::cli::{Cli, Command};
+use crate::render;
+
+/// Largest page of the raw log one `stdreg log` prints.
+const LOG_LIMIT_MAX: usize = 1_000;
+
+/// How a command failed: the user can fix it (exit 1), or stdreg failed (exit 2).
+#[derive(Debug)]
+pub enum Failure {
+    User(String),
+    Internal(anyhow::Error),
+}
+
+impl From<RegistryError> for Failure {
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::Store(_) | RegistryError::Codec(_) => {
+                Failure::Internal(anyhow::Error::new(error))
+            }
+            other => Failure::User(other.to_string()),
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
+    if let Command::Import {
+        print_bundled: true,
+        ..
+    } = &cli.command
+    {
+        return print_bundled();
+    }
+    let registry = Registry::open(store).await?;
+    let json = global.json;
+    match cli.command {
+        Command::Import { file, .. } => import(&registry, file.as_deref(), json).await,
+        Command::Publish {
+            file,
+            expected_version,
+            actor,
+        } => publish(&registry, &file, expected_version, &actor, json).await,
+        Command::Edition {
+            jurisdiction,
+            point,
+        } => {
+            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
+            let valid_at = match point.valid_at {
+                Some(text) => parse_date(&text, "--valid-at")?,
+                None => registry::today(Utc::now()),
+            };
+            let known_at = parse_known_at(point.known_at.as_deref())?;
+            let timeline = registry.timeline();
+            let standard = standard(&timeline, &jurisdiction)?;
+            let view = EditionView::new(&standard.edition(valid_at, known_at));
+            output(json, &view, render::edition)
+        }
+        Command::Versions {
+            jurisdiction,
+            known_at,
+        } => {
+            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
+            let known_at = parse_known_at(known_at.as_deref())?;
+            let timeline = registry.timeline();
+            let views: Vec<VersionView> = standard(&timeline, &jurisdiction)?
+                .versions(known_at)
+                .into_iter()
+                .map(VersionView::new)
+                .collect();
+            output(json, &views, render::versions)
+        }
+        Command::Revisions {
+            jurisdiction,
+            known_at,
+        } => {
+            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
+            let known_at = parse_known_at(known_at.as_deref())?;
+            let today = registry::today(Utc::now());
+            let timeline = registry.timeline();
+            let views: Vec<RevisionView> = standard(&timeline, &jurisdiction)?
+                .revisions(known_at)
+                .iter()
+                .map(|r| RevisionView::new(r, today))
+                .collect();
+            output(json, &views, render::revisions)
+        }
+        Command::History {
+            item,
+            jurisdiction,
+            known_at,
+        } => {
+            let item = ItemId::parse(&item).map_err(|e| Failure::User(e.to_string()))?;
+            let known_at = parse_known_at(known_at.as_deref())?;
+            let timeline = registry.timeline();
+            let jurisdiction = match jurisdiction {
+                Some(j) => parse_jurisdiction(&j)?,
+                None => match timeline.item_jurisdictions(&item) {
+                    [] => {
+                        return Err(Failure::User(format!(
+                            "no standard has an item {item}; list items with `stdreg edition CN`"
+                        )));
+                    }
+                    [one] => one.clone(),
+                    many => {
+                        let names: Vec<String> = many.iter().map(|j| j.to_string()).collect();
+                        return Err(Failure::User(format!(
+                            "item {item} exists in several standards ({}); choose one with --jurisdiction",
+                            names.join(", ")
+                        )));
+                    }
+                },
+            };
+            let standard = standard(&timeline, &jurisdiction)?;
+            let history = standard.history(&item, known_at).ok_or_else(|| {
+                Failure::User(format!(
+                    "standard {jurisdiction} has no item {item} as recorded at that time"
+                ))
+            })?;
+            output(json, &HistoryView::new(standard, &history), render::history)
+        }
+        Command::Diff {
+            jurisdiction,
+            from,
+            to,
+        } => {
+            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
+            let (from_valid, from_known) = parse_point(&from, "--from")?;
+            let (to_valid, to_known) = parse_point(&to, "--to")?;
+            let timeline = registry.timeline();
+            let standard = standard(&timeline, &jurisdiction)?;
+            let a = standard.edition(from_valid, from_known);
+            let b = standard.edition(to_valid, to_known);
+            let diff = Diff::between(a.snapshot(), b.snapshot());
+            output(
+                json,
+                &DiffView::new(&diff, a.snapshot(), b.snapshot()),
+                render::diff,
+            )
+        }
+        Command::Log { from, limit } => {
+            if limit == 0 || limit > LOG_LIMIT_MAX {
+                return Err(Failure::User(format!(
+                    "--limit must be between 1 and {LOG_LIMIT_MAX}"
+                )));
+            }
+            let page = registry
+                .store()
+                .read_all(from, limit)
+                .await
+                .map_err(|e| Failure::Internal(e.into()))?;
+            let mut views = Vec::new();
+            for stored in &page {
+                let (_, event) =
+                    registry::codec::decode(stored).map_err(|e| Failure::Internal(e.into()))?;
+                let data: serde_json::Value =
+                    serde_json::from_slice(&stored.data).unwrap_or(serde_json::Value::Null);
+                views.push(LogLine {
+                    stream: stored.stream.to_string(),
+                    stream_position: stored.stream_position,
+                    event: EventView::new(&event),
+                    stored: data,
+                });
+            }
+            output(json, &views, render::log)
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LogLine {
+    pub stream: String,
+    pub stream_position: u64,
+    #[serde(flatten)]
+    pub event: EventView,
+    /// The stored envelope as written.
+    pub stored: serde_json::Value,
+}
+
+fn output<T: Serialize + ?Sized>(
+    json: bool,
+    value: &T,
+    human: fn(&T) -> String,
+) -> Result<(), Failure> {
+    if json {
+        let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(e.into()))?;
+        println!("{text}");
+    } else {
+        print!("{}", human(value));
+    }
+    Ok(())
+}
+
+fn standard<'t>(
+    timeline: &'t timeline::Timeline,
+    jurisdiction: &Jurisdiction,
+) -> Result<&'t timeline::StandardTimeline, Failure> {
+    timeline.standard(jurisdiction).ok_or_else(|| {
+        Failure::User(format!(
+            "no standard is recorded for jurisdiction {jurisdiction}; run `stdreg import` to load the national standard, or check the code"
+        ))
+    })
+}
+
+fn parse_jurisdiction(text: &str) -> Result<Jurisdiction, Failure> {
+    Jurisdiction::parse(text).map_err(|e| Failure::User(e.to_string()))
+}
+
+fn parse_date(text: &str, flag: &str) -> Result<NaiveDate, Failure> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        Failure::User(format!(
+            "{flag} '{text}' is not a date: use YYYY-MM-DD, e.g. 2022-06-01"
+        ))
+    })
+}
+
+/// RFC 3339, or a date-time without offset taken as UTC.
+fn parse_instant(text: &str, flag: &str) -> Result<DateTime<Utc>, Failure> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|_| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").map(|t| t.and_utc())
+        })
+        .map_err(|_| {
+            Failure::User(format!(
+                "{flag} '{text}' is not an instant: use RFC 3339, e.g. 2023-01-01T00:00:00Z"
+            ))
+        })
+}
+
+fn parse_known_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
+    text.map(|t| parse_instant(t, "--known-at")).transpose()
+}
+
+/// `DATE` or `DATE@INSTANT`.
+fn parse_point(text: &str, flag: &str) -> Result<(NaiveDate, Option<DateTime<Utc>>), Failure> {
+    match text.split_once('@') {
+        Some((date, instant)) => Ok((parse_date(date, flag)?, Some(parse_instant(instant, flag)?))),
+        None => Ok((parse_date(text, flag)?, None)),
+    }
+}
+
+fn read_import(path: &Path) -> Result<ImportFile, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::User(format!("cannot read {}: {e}", path.display())))?;
+    parse_import(&path.display().to_string(), &text).map_err(|e| Failure::User(e.to_string()))
+}
+
+fn print_bundled() -> Result<(), Failure> {
+    let revisions =
+        registry::bundled::national_revisions().map_err(|e| Failure::Internal(e.into()))?;
+    let text = serde_json::to_string_pretty(&ImportFile::new(revisions))
+        .map_err(|e| Failure::Internal(e.into()))?;
+    println!("{text}");
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct ImportLine {
+    revision: String,
+    outcome: &'static str,
+    events: usize,
+    last_global_position: Option<u64>,
+}
+
+async fn import(registry: &Registry, file: Option<&Path>, json: bool) -> Result<(), Failure> {
+    let file = match file {
+        Some(path) => read_import(path)?,
+        None => ImportFile::new(
+            registry::bundled::national_revisions().map_err(|e| Failure::Internal(e.into()))?,
+        ),
+    };
+    let outcomes = registry.import(&file, "import").await?;
+    let lines: Vec<ImportLine> = outcomes
+        .iter()
+        .map(|o| match o {
+            ImportOutcome::Published(p) => ImportLine {
+                revision: p.revision.to_string(),
+                outcome: "published",
+                events: p.event_count,
+                last_global_position: Some(p.last_global_position),
+            },
+            ImportOutcome::AlreadyRecorded(id) => ImportLine {
+                revision: id.to_string(),
+                outcome: "already recorded, nothing appended",
+                events: 0,
+                last_global_position: None,
+            },
+        })
+        .collect();
+    output(json, &lines, |lines| {
+        let mut out = String::new();
+        for l in lines {
+            out.push_str(&format!("{}: {}", l.revision, l.outcome));
+            if l.events > 0 {
+                out.push_str(&format!(" ({} events)", l.events));
+            }
+            out.push('\n');
+        }
+        out
+    })
+}
+
+async fn publish(
+    registry: &Registry,
+    path: &Path,
+    expected_version: Option<u64>,
+    actor: &str,
+    json: bool,
+) -> Result<(), Failure> {
+    let file = read_import(path)?;
+    if expected_version.is_some() && file.revisions.len() > 1 {
+        return Err(Failure::User(
+            "--expected-version applies to one revision; put one revision in the file".into(),
+        ));
+    }
+    let mut lines = Vec::new();
+    for command in &file.revisions {
+        let published = registry.publish(command, actor, expected_version).await?;
+        lines.push(ImportLine {
+            revision: published.revision.to_string(),
+            outcome: "published",
+            events: published.event_count,
+            last_global_position: Some(published.last_global_position),
+        });
+    }
+    output(json, &lines, |lines| {
+        lines
+            .iter()
+            .map(|l| format!("{}: published ({} events)\n", l.revision, l.events))
+            .collect()
+    })
+}
