@@ -1,0 +1,280 @@
+//! The stored form is a contract: golden files pin every event type's bytes,
+//! and files of older schema versions must keep decoding (upcast on read).
+//!
+//! `UPDATE_GOLDEN=1 cargo test -p registry --test codec` rewrites the current
+//! version's files after a deliberate change of the stored form; older
+//! versions' files are never rewritten.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::event::{Event, EventContext, FieldChange, RecordedEvent};
+use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
+use domain::model::{
+    Comparator, ItemFields, ItemSpec, Known, Level, Period, Placement, RevisionInfo, RevisionKind,
+    ServiceStandard,
+};
+use event_store::{StoredEvent, StreamId};
+use registry::codec::{self, CodecError, SCHEMA_VERSION};
+use uuid::Uuid;
+
+fn item(id: &str) -> ItemId {
+    ItemId::parse(id).unwrap()
+}
+
+fn spec() -> ItemSpec {
+    ItemSpec {
+        id: item("radio-listening"),
+        placement: Placement {
+            category: Known::Known(CategoryId::parse("C21").unwrap()),
+            number: Known::Known(1),
+        },
+        name: Known::Known("收听广播".into()),
+        name_en: Known::Known("Radio listening".into()),
+        fields: ItemFields {
+            service_target: Known::Known("城乡居民。".into()),
+            service_content: Known::Unknown,
+            service_standard: Known::Known(ServiceStandard {
+                text: "提供不少于15套广播节目。".into(),
+                levels: vec![Level {
+                    measure: "广播节目".into(),
+                    comparator: Comparator::AtLeast,
+                    quantity: 15.0,
+                    unit: "套".into(),
+                    per: None,
+                    period: Some(Period::Year),
+                    condition: None,
+                }],
+            }),
+            expenditure_responsibility: Known::Known("中央财政和地方财政共同承担支出责任。".into()),
+            lead_units: Known::Known(vec!["广电总局".into(), "中央宣传部".into()]),
+        },
+        national_item: None,
+    }
+}
+
+/// One sample of every event type, named by its stored type.
+fn samples() -> Vec<Event> {
+    let aspect = AspectId::parse("WTFW").unwrap();
+    let category = CategoryId::parse("C21").unwrap();
+    let placement = |n: u32| Placement {
+        category: Known::Known(category.clone()),
+        number: Known::Known(n),
+    };
+    vec![
+        Event::RevisionPublished {
+            revision: RevisionInfo {
+                id: RevisionId::parse("cn-2021").unwrap(),
+                jurisdiction: Jurisdiction::national(),
+                kind: RevisionKind::ComprehensiveRevision,
+                title: "国家基本公共服务标准(2021年版)".into(),
+                document_no: Known::Known("发改社会〔2021〕443号".into()),
+                issuers: Known::Unknown,
+                issued_on: Known::Known(NaiveDate::from_ymd_opt(2021, 3, 30).unwrap()),
+                effective_from: NaiveDate::from_ymd_opt(2021, 3, 30).unwrap(),
+                declared_item_count: Some(80),
+                implements: None,
+                target: None,
+                sources: vec!["S02: notice".into()],
+            },
+        },
+        Event::RevisionWithdrawn {
+            withdrawn: RevisionId::parse("cn-2026-adj").unwrap(),
+        },
+        Event::AspectDefined {
+            aspect: aspect.clone(),
+            name: "文体服务保障".into(),
+            name_en: Some("Culture and sports".into()),
+            order: 9,
+        },
+        Event::AspectRenamed {
+            aspect: aspect.clone(),
+            before: "文体服务保障".into(),
+            after: "文化体育服务保障".into(),
+        },
+        Event::AspectRetired {
+            aspect: aspect.clone(),
+        },
+        Event::CategoryDefined {
+            category: category.clone(),
+            aspect,
+            name: "公共文化服务".into(),
+            name_en: None,
+            number: 21,
+        },
+        Event::CategoryRenamed {
+            category: category.clone(),
+            before: "公共文化服务".into(),
+            after: "公共文化".into(),
+        },
+        Event::CategoryRetired {
+            category: category.clone(),
+        },
+        Event::ItemIntroduced { item: spec() },
+        Event::ItemAmended {
+            item: item("radio-listening"),
+            changes: vec![
+                FieldChange::ServiceTarget {
+                    before: Known::Unknown,
+                    after: Known::Known("城乡居民。".into()),
+                },
+                FieldChange::LeadUnits {
+                    before: Known::Known(vec!["广电总局".into()]),
+                    after: Known::Unknown,
+                },
+            ],
+        },
+        Event::ItemMoved {
+            item: item("radio-listening"),
+            before: placement(1),
+            after: placement(2),
+        },
+        Event::ItemRetired {
+            item: item("radio-listening"),
+        },
+        Event::ItemsMerged {
+            from: vec![item("radio-listening"), item("tv-watching")],
+            into: item("broadcast-tv"),
+        },
+        Event::ItemSplit {
+            from: item("broadcast-tv"),
+            into: vec![item("radio-listening"), item("tv-watching")],
+        },
+        Event::LocalItemAdded {
+            item: spec(),
+            assessment: Known::Known("成发改〔2021〕1号 论证与风险评估报告".into()),
+        },
+    ]
+}
+
+fn context() -> EventContext {
+    EventContext {
+        revision: RevisionId::parse("cn-2021").unwrap(),
+        effective_from: NaiveDate::from_ymd_opt(2021, 3, 30).unwrap(),
+        actor: "import".into(),
+        reason: "国家基本公共服务标准(2021年版)".into(),
+    }
+}
+
+fn golden(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn stored(event_type: &str, schema_version: u32, data: Vec<u8>) -> StoredEvent {
+    StoredEvent {
+        event_id: Uuid::from_u128(7),
+        stream: StreamId::new("standard-CN"),
+        stream_position: 3,
+        global_position: 4,
+        event_type: event_type.into(),
+        schema_version,
+        data,
+        recorded_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 123_000).unwrap(),
+    }
+}
+
+fn decoded(stored: &StoredEvent) -> RecordedEvent {
+    let (jurisdiction, event) = codec::decode(stored).unwrap();
+    assert_eq!(jurisdiction, Jurisdiction::national());
+    event
+}
+
+#[test]
+fn every_event_type_matches_its_golden_file_and_round_trips() {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let events = samples();
+    let mut types: Vec<&str> = events.iter().map(Event::type_name).collect();
+    types.dedup();
+    assert_eq!(types.len(), 15, "a sample per event type");
+    for event in events {
+        let name = format!("{}.v{SCHEMA_VERSION}.json", event.type_name());
+        let bytes = codec::encode_data(&context(), &event);
+        if update {
+            std::fs::write(golden(&name), &bytes).unwrap();
+        }
+        let expected = std::fs::read(golden(&name))
+            .unwrap_or_else(|_| panic!("missing golden file {name}; run with UPDATE_GOLDEN=1"));
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            String::from_utf8_lossy(&expected),
+            "stored form of {name} changed: bump SCHEMA_VERSION and add an upcaster, or run with UPDATE_GOLDEN=1 if the change is deliberate"
+        );
+        let back = decoded(&stored(event.type_name(), SCHEMA_VERSION, expected));
+        assert_eq!(back.event, event);
+        assert_eq!(back.context, context());
+        assert_eq!(back.event_id, Uuid::from_u128(7));
+        assert_eq!(back.global_position, 4);
+    }
+}
+
+#[test]
+fn schema_version_1_lead_unit_text_is_upcast_to_a_list() {
+    // Version 1 stored lead units as the printed text; the files are never rewritten.
+    let cases = [
+        ("item_introduced.v1.json", "item_introduced"),
+        ("local_item_added.v1.json", "local_item_added"),
+        ("item_amended.v1.json", "item_amended"),
+    ];
+    for (file, event_type) in cases {
+        let data = std::fs::read(golden(file)).unwrap();
+        let event = decoded(&stored(event_type, 1, data)).event;
+        let units = match &event {
+            Event::ItemIntroduced { item } | Event::LocalItemAdded { item, .. } => {
+                item.fields.lead_units.clone()
+            }
+            Event::ItemAmended { changes, .. } => match &changes[0] {
+                FieldChange::LeadUnits { after, .. } => after.clone(),
+                other => panic!("{file}: unexpected change {other:?}"),
+            },
+            other => panic!("{file}: unexpected event {other:?}"),
+        };
+        assert_eq!(
+            units,
+            Known::Known(vec![
+                "退役军人部".to_owned(),
+                "人力资源社会保障部".to_owned()
+            ]),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn unreadable_events_are_reported_with_their_position() {
+    let good = codec::encode_data(&context(), &samples()[2]);
+    let newer = String::from_utf8(good.clone()).unwrap().replace(
+        &format!("\"schema_version\":{SCHEMA_VERSION}"),
+        "\"schema_version\":99",
+    );
+    let cases: Vec<(StoredEvent, &str)> = vec![
+        (
+            stored("aspect_defined", SCHEMA_VERSION, b"{not json".to_vec()),
+            "cannot be decoded",
+        ),
+        (
+            stored("aspect_defined", 99, newer.into_bytes()),
+            "upgrade stdreg",
+        ),
+        (
+            stored("item_retired", SCHEMA_VERSION, good.clone()),
+            "disagrees",
+        ),
+        (
+            StoredEvent {
+                stream: StreamId::new("elsewhere"),
+                ..stored("aspect_defined", SCHEMA_VERSION, good)
+            },
+            "not a standard's stream",
+        ),
+    ];
+    for (event, words) in cases {
+        let error = codec::decode(&event).unwrap_err();
+        assert!(error.to_string().contains(words), "{error}");
+        if !matches!(error, CodecError::ForeignStream(_)) {
+            assert!(error.to_string().contains("position 4"), "{error}");
+        }
+    }
+}
