@@ -97,6 +97,15 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.
+    Migrate {
+        /// Store to copy from: a data directory, sqlite://FILE or postgres://…
+        #[arg(long)]
+        from: String,
+        /// Empty store to copy into: a data directory, sqlite://FILE or postgres://…
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Debug, Args)]

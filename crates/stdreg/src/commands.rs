@@ -36,6 +36,9 @@ impl From<RegistryError> for Failure {
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
+    if let Command::Migrate { from, to } = &cli.command {
+        return crate::migrate::run(from, to, global.json).await;
+    }
     let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
     if let Command::Import {
         print_bundled: true,
@@ -150,6 +153,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 render::diff,
             )
         }
+        Command::Migrate { .. } => Err(Failure::Internal(anyhow::anyhow!(
+            "migrate is run before a store is opened"
+        ))),
         Command::Log { from, limit } => {
             if limit == 0 || limit > LOG_LIMIT_MAX {
                 return Err(Failure::User(format!(

@@ -1,34 +1,198 @@
 //! Opening the event store a command runs on.
+//!
+//! A store is named by a location: `postgres://…` (or `postgresql://…`),
+//! `sqlite://FILE`, `kurrentdb://…` / `esdb://…` (only in builds with the
+//! `kurrentdb` feature), or, where a command accepts it, a plain path: a data
+//! directory holding the embedded store's file.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use event_store::EventStore;
+use event_store::{EventStore, StoreError, StoredEvent};
 
 use crate::commands::Failure;
 
 /// File name of the embedded store inside the data directory.
 pub const EMBEDDED_FILE: &str = "events.db";
 
-/// `--store` when given (postgres://…), else the embedded store in `data_dir`.
+const POSTGRES_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
+const SQLITE_SCHEME: &str = "sqlite://";
+const KURRENTDB_SCHEMES: [&str; 4] = [
+    "kurrentdb://",
+    "kurrentdb+discover://",
+    "esdb://",
+    "esdb+discover://",
+];
+
+/// Where an event log lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    Postgres(String),
+    Sqlite(PathBuf),
+    KurrentDb(String),
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+/// Shows the location without the password a URL may hold.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Postgres(url) | Location::KurrentDb(url) => f.write_str(&redact(url)),
+            Location::Sqlite(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host…` with `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+impl Location {
+    /// Parses a store URL; with `allow_path`, anything without a scheme is a
+    /// data directory (or, if it names an existing file, the SQLite file itself).
+    pub fn parse(text: &str, allow_path: bool) -> Result<Self, Failure> {
+        let text = text.trim();
+        if POSTGRES_SCHEMES.iter().any(|s| text.starts_with(s)) {
+            return Ok(Location::Postgres(text.to_owned()));
+        }
+        if let Some(path) = text.strip_prefix(SQLITE_SCHEME) {
+            if path.is_empty() {
+                return Err(Failure::User(
+                    "sqlite:// needs a file name, e.g. sqlite://stdreg-data/events.db".into(),
+                ));
+            }
+            return Ok(Location::Sqlite(PathBuf::from(path)));
+        }
+        if KURRENTDB_SCHEMES.iter().any(|s| text.starts_with(s)) {
+            return Ok(Location::KurrentDb(text.to_owned()));
+        }
+        if allow_path && !text.contains("://") && !text.is_empty() {
+            let path = Path::new(text);
+            return Ok(Location::Sqlite(if path.is_file() {
+                path.to_path_buf()
+            } else {
+                path.join(EMBEDDED_FILE)
+            }));
+        }
+        let paths = if allow_path { ", a data directory" } else { "" };
+        Err(Failure::User(format!(
+            "unsupported store '{}': use postgres://USER@HOST/DB, sqlite://FILE{paths}, kurrentdb://HOST:2113 (builds with the kurrentdb feature){}",
+            redact(text),
+            if allow_path {
+                ""
+            } else {
+                ", or omit --store for the embedded store in --data-dir"
+            }
+        )))
+    }
+}
+
+/// An opened store, keeping its concrete type for what the trait does not
+/// offer (importing stored events).
+#[derive(Debug)]
+pub enum Backend {
+    Sqlite(store_sqlite::SqliteStore),
+    Postgres(store_postgres::PostgresStore),
+    #[cfg(feature = "kurrentdb")]
+    KurrentDb(store_kurrentdb::KurrentStore),
+}
+
+impl Backend {
+    /// Opens the store at `location`, creating an empty log (and a data
+    /// directory) where there is none.
+    pub async fn open(location: &Location) -> Result<Self, Failure> {
+        match location {
+            Location::Postgres(url) => store_postgres::PostgresStore::connect(url)
+                .await
+                .map(Backend::Postgres)
+                .map_err(|e| Failure::User(e.to_string())),
+            Location::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        Failure::User(format!(
+                            "cannot create directory {} for the event log: {e}; choose another location",
+                            dir.display()
+                        ))
+                    })?;
+                }
+                store_sqlite::SqliteStore::open(path)
+                    .await
+                    .map(Backend::Sqlite)
+                    .map_err(|e| Failure::User(e.to_string()))
+            }
+            Location::KurrentDb(url) => open_kurrentdb(url).await,
+        }
+    }
+
+    pub fn as_store(&self) -> &dyn EventStore {
+        match self {
+            Backend::Sqlite(store) => store,
+            Backend::Postgres(store) => store,
+            #[cfg(feature = "kurrentdb")]
+            Backend::KurrentDb(store) => store,
+        }
+    }
+
+    pub fn into_shared(self) -> Arc<dyn EventStore> {
+        match self {
+            Backend::Sqlite(store) => Arc::new(store),
+            Backend::Postgres(store) => Arc::new(store),
+            #[cfg(feature = "kurrentdb")]
+            Backend::KurrentDb(store) => Arc::new(store),
+        }
+    }
+
+    /// Appends events stored elsewhere, keeping ids, positions and record times.
+    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        match self {
+            Backend::Sqlite(store) => store.import_stored(events).await,
+            Backend::Postgres(store) => store.import_stored(events).await,
+            #[cfg(feature = "kurrentdb")]
+            Backend::KurrentDb(store) => store.import_stored(events).await,
+        }
+    }
+}
+
+#[cfg(feature = "kurrentdb")]
+async fn open_kurrentdb(url: &str) -> Result<Backend, Failure> {
+    store_kurrentdb::KurrentStore::connect(url)
+        .await
+        .map(Backend::KurrentDb)
+        .map_err(|e| Failure::User(e.to_string()))
+}
+
+#[cfg(not(feature = "kurrentdb"))]
+async fn open_kurrentdb(_url: &str) -> Result<Backend, Failure> {
+    Err(Failure::User(
+        "this stdreg was built without KurrentDB support: build it with `cargo build --release -p stdreg --features kurrentdb`, or use postgres:// or the embedded store".into(),
+    ))
+}
+
+/// `--store` when given, else the embedded store in `data_dir`.
 pub async fn open(
     data_dir: &Path,
     store_url: Option<&str>,
 ) -> Result<Arc<dyn EventStore>, Failure> {
-    match store_url {
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            let store = store_postgres::PostgresStore::connect(url)
-                .await
-                .map_err(|e| Failure::User(e.to_string()))?;
-            Ok(Arc::new(store))
-        }
-        Some(url) if url.starts_with("sqlite://") => {
-            let path = &url["sqlite://".len()..];
-            open_sqlite(Path::new(path)).await
-        }
-        Some(other) => Err(Failure::User(format!(
-            "unsupported store '{other}': use postgres://USER@HOST/DB, sqlite://FILE, or omit --store for the embedded store in --data-dir"
-        ))),
+    let location = match store_url {
+        Some(url) => Location::parse(url, false)?,
         None => {
             std::fs::create_dir_all(data_dir).map_err(|e| {
                 Failure::User(format!(
@@ -36,14 +200,73 @@ pub async fn open(
                     data_dir.display()
                 ))
             })?;
-            open_sqlite(&data_dir.join(EMBEDDED_FILE)).await
+            Location::Sqlite(data_dir.join(EMBEDDED_FILE))
         }
-    }
+    };
+    Ok(Backend::open(&location).await?.into_shared())
 }
 
-async fn open_sqlite(path: &Path) -> Result<Arc<dyn EventStore>, Failure> {
-    let store = store_sqlite::SqliteStore::open(path)
-        .await
-        .map_err(|e| Failure::User(e.to_string()))?;
-    Ok(Arc::new(store))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_passwords_only() {
+        let cases = [
+            (
+                "postgres://u:secret@h:5432/db?options=x",
+                "postgres://u:***@h:5432/db?options=x",
+            ),
+            ("postgres://u@h/db", "postgres://u@h/db"),
+            ("postgres://h/db", "postgres://h/db"),
+            (
+                "esdb://admin:changeit@localhost:2113?tls=false",
+                "esdb://admin:***@localhost:2113?tls=false",
+            ),
+            ("sqlite://a/b", "sqlite://a/b"),
+            ("plain/path", "plain/path"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn locations_parse() {
+        let cases: [(&str, bool, Option<Location>); 7] = [
+            (
+                "postgres://u@h/db",
+                false,
+                Some(Location::Postgres("postgres://u@h/db".into())),
+            ),
+            (
+                "postgresql://u@h/db",
+                false,
+                Some(Location::Postgres("postgresql://u@h/db".into())),
+            ),
+            (
+                "sqlite://x/events.db",
+                false,
+                Some(Location::Sqlite("x/events.db".into())),
+            ),
+            (
+                "esdb://h:2113",
+                false,
+                Some(Location::KurrentDb("esdb://h:2113".into())),
+            ),
+            ("some-dir", false, None),
+            (
+                "no-such-dir-here",
+                true,
+                Some(Location::Sqlite(
+                    Path::new("no-such-dir-here").join(EMBEDDED_FILE),
+                )),
+            ),
+            ("mysql://h/db", true, None),
+        ];
+        for (text, allow_path, want) in cases {
+            let got = Location::parse(text, allow_path).ok();
+            assert_eq!(got, want, "{text} (paths allowed: {allow_path})");
+        }
+    }
 }

@@ -1,0 +1,246 @@
+//! Running the real binary against stores of every backend, and a fresh
+//! PostgreSQL schema per test.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use sqlx::{Connection, PgConnection};
+
+pub const URL_VAR: &str = "STDREG_TEST_POSTGRES_URL";
+
+/// Runs `stdreg` with `args` and nothing from the caller's environment that
+/// would pick a store.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_stdreg"))
+        .args(args)
+        .env_remove("STDREG_STORE")
+        .env_remove("STDREG_DATA_DIR")
+        .output()
+        .expect("run stdreg")
+}
+
+/// Runs `stdreg` and returns its stdout, failing the test on a non-zero exit.
+pub fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "stdreg {args:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs `stdreg` expecting a user error (exit 1) whose message contains `needle`.
+pub fn refused(args: &[&str], needle: &str) {
+    let out = run(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stdreg {args:?}: {stderr}");
+    assert!(stderr.contains(needle), "stdreg {args:?}: {stderr}");
+}
+
+/// `--store …` or `--data-dir …` for one store.
+pub fn store_args(store: &str) -> Vec<String> {
+    if store.contains("://") {
+        vec!["--store".into(), store.into()]
+    } else {
+        vec!["--data-dir".into(), store.into()]
+    }
+}
+
+pub fn ok_on(store: &str, args: &[&str]) -> String {
+    let mut all: Vec<String> = store_args(store);
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    ok(&all)
+}
+
+/// A correction of the bundled 2021 revision, so that the log holds more
+/// than one append and record time matters.
+pub fn write_correction(dir: &Path) -> String {
+    let path = dir.join("correction.json");
+    let text = serde_json::json!({
+        "format": "stdreg.revisions/1",
+        "revisions": [{
+            "revision": {
+                "id": "cn-2021-corr-1",
+                "jurisdiction": "CN",
+                "kind": "correction",
+                "title": "关于更正《国家基本公共服务标准(2021年版)》的说明",
+                "document_no": null,
+                "issuers": null,
+                "issued_on": null,
+                "effective_from": "2021-03-30",
+                "target": "cn-2021"
+            },
+            "content": {"changes": [{
+                "op": "amend_item",
+                "item": "veteran-resettlement",
+                "fields": {"service_standard": {"text": "按规定落实退役军人安置政策"}},
+                "reason": "corrects the printed text"
+            }]}
+        }]
+    });
+    std::fs::write(&path, text.to_string()).expect("write correction");
+    path.display().to_string()
+}
+
+/// The questions whose answers must not depend on the backend.
+pub fn queries(known_between: &str) -> Vec<Vec<String>> {
+    let earlier_point = format!("2022-06-01@{known_between}");
+    let table: Vec<Vec<&str>> = vec![
+        vec!["edition", "CN", "--valid-at", "2021-12-31"],
+        vec!["edition", "CN", "--valid-at", "2022-06-01"],
+        vec!["edition", "CN", "--valid-at", "2024-01-01"],
+        vec![
+            "edition",
+            "CN",
+            "--valid-at",
+            "2022-06-01",
+            "--known-at",
+            known_between,
+        ],
+        vec!["versions", "CN"],
+        vec!["versions", "CN", "--known-at", known_between],
+        vec!["revisions", "CN"],
+        vec!["history", "veteran-resettlement"],
+        vec!["history", "radio-listening"],
+        vec![
+            "history",
+            "veteran-resettlement",
+            "--known-at",
+            known_between,
+        ],
+        vec!["diff", "CN", "--from", "2022-01-01", "--to", "2024-01-01"],
+        vec!["diff", "CN", "--from", &earlier_point, "--to", "2022-06-01"],
+        vec!["log", "--from", "1", "--limit", "1000"],
+    ];
+    table
+        .into_iter()
+        .map(|q| {
+            let mut q: Vec<String> = q.into_iter().map(str::to_owned).collect();
+            q.push("--json".into());
+            q
+        })
+        .collect()
+}
+
+/// Record time after the import and before the correction, read from the log.
+pub fn instant_between_appends(store: &str) -> String {
+    let log: serde_json::Value =
+        serde_json::from_str(&ok_on(store, &["log", "--limit", "1000", "--json"]))
+            .expect("log json");
+    let times: Vec<String> = log
+        .as_array()
+        .expect("log is a list")
+        .iter()
+        .map(|e| e["recorded_at"].as_str().expect("recorded_at").to_owned())
+        .collect();
+    let last = times.last().expect("log not empty");
+    times
+        .iter()
+        .rev()
+        .find(|t| *t != last)
+        .expect("the log holds two appends")
+        .clone()
+}
+
+/// Asks every query of `queries` on both stores and compares the answers.
+pub fn assert_same_answers(left: &str, right: &str, queries: &[Vec<String>]) {
+    for query in queries {
+        let args: Vec<&str> = query.iter().map(String::as_str).collect();
+        let a = ok_on(left, &args);
+        let b = ok_on(right, &args);
+        assert!(!a.trim().is_empty(), "{query:?} answered nothing");
+        assert_eq!(a, b, "{query:?} answers differ");
+    }
+}
+
+/// Reads the test database URL, or says why the test is skipped.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            println!(
+                "skipped: {URL_VAR} is not set (run .ci/run or `source .ci/postgres.sh` to run the PostgreSQL cases)"
+            );
+            None
+        }
+    }
+}
+
+/// A schema of its own in the test database, dropped with this value.
+#[derive(Debug)]
+pub struct TestSchema {
+    base_url: String,
+    pub name: String,
+    /// Connection URL whose `search_path` is this schema.
+    pub url: String,
+}
+
+impl TestSchema {
+    /// `None` (after printing why) when no test database is configured.
+    pub fn create() -> Option<Self> {
+        let base_url = postgres_url()?;
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        let sql = format!("CREATE SCHEMA \"{name}\"");
+        block_on(async {
+            let mut conn = PgConnection::connect(&base_url)
+                .await
+                .unwrap_or_else(|e| panic!("{URL_VAR} is set but unreachable: {e}"));
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .expect("create test schema");
+            let _ = conn.close().await;
+        });
+        let separator = if base_url.contains('?') { '&' } else { '?' };
+        let url = format!("{base_url}{separator}options=-c%20search_path%3D{name}");
+        Some(Self {
+            base_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let base_url = self.base_url.clone();
+        let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name);
+        // Its own thread and runtime: drop may run inside a test's runtime or
+        // while unwinding from a failed assertion.
+        let dropped = std::thread::spawn(move || {
+            block_on(async move {
+                let mut conn = PgConnection::connect(&base_url).await?;
+                let result = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn),
+                )
+                .await;
+                let _ = conn.close().await;
+                match result {
+                    Ok(done) => done.map(|_| ()),
+                    Err(_) => Err(sqlx::Error::PoolTimedOut),
+                }
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("could not drop test schema {}: {e}", self.name),
+            Err(_) => eprintln!("dropping test schema {} panicked", self.name),
+        }
+    }
+}
+
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
