@@ -3,6 +3,7 @@
 //! concurrency, and the timeline kept current by following the log.
 
 pub mod bundled;
+pub mod bundled_local;
 pub mod codec;
 pub mod import;
 mod service;
