@@ -1,6 +1,8 @@
 //! What readers see: the editions, versions, histories and diffs as plain
 //! serialisable values, shared by the command line's JSON output and tests.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{FieldChange, RecordedEvent};
 use domain::ids::{ItemId, RevisionId};
@@ -61,6 +63,10 @@ pub struct ItemView {
 
 impl ItemView {
     pub fn new(item: &ItemState, snapshot: &Snapshot) -> Self {
+        Self::with_last_changed_by(item, RevisionRef::lookup(snapshot, &item.last_changed_by))
+    }
+
+    fn with_last_changed_by(item: &ItemState, last_changed_by: Value) -> Self {
         Self {
             id: item.id.clone(),
             category: Known::from(item.placement.category.as_known().map(|c| c.to_string())),
@@ -74,7 +80,7 @@ impl ItemView {
             lead_units: item.fields.lead_units.clone(),
             national_item: item.national_item.clone(),
             beyond_national_scope: item.beyond_national_scope.clone(),
-            last_changed_by: RevisionRef::lookup(snapshot, &item.last_changed_by),
+            last_changed_by,
         }
     }
 }
@@ -122,13 +128,29 @@ pub fn active_items(snapshot: &Snapshot) -> Vec<&ItemState> {
         .map(|i| i.as_ref())
         .filter(|i| i.is_active())
         .collect();
-    items.sort_by_key(|i| {
-        (
-            i.placement.number.as_known().copied().unwrap_or(u32::MAX),
-            i.id.clone(),
-        )
-    });
+    // By reference: a key closure would clone every id at every comparison.
+    let number = |i: &ItemState| i.placement.number.as_known().copied().unwrap_or(u32::MAX);
+    items.sort_by(|a, b| (number(a), &a.id).cmp(&(number(b), &b.id)));
     items
+}
+
+/// Builds the views of an edition's items, serialising each revision they cite
+/// once: an edition's ~80 items cite a handful of revisions between them.
+struct ItemViews<'s> {
+    snapshot: &'s Snapshot,
+    revisions: BTreeMap<&'s RevisionId, Value>,
+}
+
+impl<'s> ItemViews<'s> {
+    fn view(&mut self, item: &'s ItemState) -> ItemView {
+        let snapshot = self.snapshot;
+        let last_changed_by = self
+            .revisions
+            .entry(&item.last_changed_by)
+            .or_insert_with(|| RevisionRef::lookup(snapshot, &item.last_changed_by))
+            .clone();
+        ItemView::with_last_changed_by(item, last_changed_by)
+    }
 }
 
 impl EditionView {
@@ -136,6 +158,10 @@ impl EditionView {
         let empty = Snapshot::default();
         let snapshot = edition.snapshot().unwrap_or(&empty);
         let items = active_items(snapshot);
+        let mut views = ItemViews {
+            snapshot,
+            revisions: BTreeMap::new(),
+        };
         let mut aspects: Vec<AspectView> = snapshot
             .aspects
             .values()
@@ -158,7 +184,7 @@ impl EditionView {
                             items: items
                                 .iter()
                                 .filter(|i| i.placement.category.as_known() == Some(&c.id))
-                                .map(|i| ItemView::new(i, snapshot))
+                                .map(|i| views.view(i))
                                 .collect(),
                         })
                         .collect();
@@ -188,7 +214,7 @@ impl EditionView {
             unplaced_items: items
                 .iter()
                 .filter(|i| !placed(i))
-                .map(|i| ItemView::new(i, snapshot))
+                .map(|i| views.view(i))
                 .collect(),
         }
     }

@@ -97,6 +97,8 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Measure append, rebuild, time travel and cold start on a synthetic workload (docs/benchmarks.md).
+    Bench(crate::bench::BenchArgs),
     /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.
     Migrate {
         /// Store to copy from: a data directory, sqlite://FILE or postgres://…

@@ -36,6 +36,9 @@ impl From<RegistryError> for Failure {
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let global = &cli.global;
+    if let Command::Bench(args) = &cli.command {
+        return crate::bench::run(args, global.json).await;
+    }
     if let Command::Migrate { from, to } = &cli.command {
         return crate::migrate::run(from, to, global.json).await;
     }
@@ -153,6 +156,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 render::diff,
             )
         }
+        Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
+            "bench is run before a store is opened"
+        ))),
         Command::Migrate { .. } => Err(Failure::Internal(anyhow::anyhow!(
             "migrate is run before a store is opened"
         ))),

@@ -8,7 +8,7 @@
 //!
 //! Pure: no I/O, no clock. Record time comes from the events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -60,6 +60,11 @@ pub struct StandardTimeline {
     jurisdiction: Jurisdiction,
     /// Every event of the stream, in log order.
     events: Vec<RecordedEvent>,
+    /// Indices into `events` in fold order (effective date, then log order), kept
+    /// as events arrive so that a refold never sorts the whole stream again.
+    fold_order: Vec<usize>,
+    /// Revisions withdrawn by any event recorded so far.
+    withdrawn: BTreeSet<RevisionId>,
     generations: Vec<Generation>,
     inconsistencies: Vec<Inconsistency>,
 }
@@ -95,6 +100,8 @@ impl StandardTimeline {
         Self {
             jurisdiction,
             events: Vec::new(),
+            fold_order: Vec::new(),
+            withdrawn: BTreeSet::new(),
             generations: Vec::new(),
             inconsistencies: Vec::new(),
         }
@@ -126,7 +133,9 @@ impl StandardTimeline {
         };
         let known_from = first.recorded_at;
         let earliest = self.earliest_affected(&batch);
-        self.events.extend(batch);
+        for event in batch {
+            self.index_event(event);
+        }
         if self
             .generations
             .last()
@@ -152,6 +161,22 @@ impl StandardTimeline {
             inconsistencies_before,
             versions: Arc::new(versions),
         });
+    }
+
+    /// Appends one event to the log and places it in fold order: after every
+    /// event effective on or before its date, which all came earlier in the log.
+    fn index_event(&mut self, event: RecordedEvent) {
+        let date = event.context.effective_from;
+        if let Event::RevisionWithdrawn { withdrawn } = &event.event {
+            self.withdrawn.insert(withdrawn.clone());
+        }
+        let index = self.events.len();
+        self.events.push(event);
+        let events = &self.events;
+        let at = self
+            .fold_order
+            .partition_point(|&i| events[i].context.effective_from <= date);
+        self.fold_order.insert(at, index);
     }
 
     /// The earliest effective date whose version the batch can change.
@@ -187,20 +212,35 @@ impl StandardTimeline {
         earliest
     }
 
+    /// Versions from `from` on, folded again over the kept version before it.
+    /// `in_force` with no bounds is `fold_order` without withdrawn revisions.
     fn refold(&mut self, previous: &[Version], from: NaiveDate) -> Vec<Version> {
         let keep = previous.partition_point(|v| v.valid_from < from);
-        let mut versions: Vec<Version> = previous[..keep].to_vec();
-        let mut state: Snapshot = versions
+        let mut versions: Vec<Version> = Vec::with_capacity(keep + 1);
+        versions.extend_from_slice(&previous[..keep]);
+        let events = &self.events;
+        let start = self
+            .fold_order
+            .partition_point(|&i| events[i].context.effective_from < from);
+        let ordered: Vec<&RecordedEvent> = self.fold_order[start..]
+            .iter()
+            .map(|&i| &events[i])
+            .filter(|e| !self.withdrawn.contains(&e.context.revision))
+            .collect();
+        if ordered.is_empty() {
+            return versions;
+        }
+        // The state before each date group is the version pushed last: compare
+        // against it rather than cloning the state once more per date.
+        let mut before: Arc<Snapshot> = versions
             .last()
-            .map(|v| v.snapshot.as_ref().clone())
+            .map(|v| Arc::clone(&v.snapshot))
             .unwrap_or_default();
-        let ordered = in_force(&self.events, None, None);
-        let start = ordered.partition_point(|e| e.context.effective_from < from);
-        let mut index = start;
+        let mut state: Snapshot = before.as_ref().clone();
+        let mut index = 0;
         while index < ordered.len() {
             let date = ordered[index].context.effective_from;
             let mut revisions: Vec<RevisionId> = Vec::new();
-            let before = state.clone();
             while index < ordered.len() && ordered[index].context.effective_from == date {
                 let event = ordered[index];
                 if let Err(violation) = apply(&mut state, &event.context, &event.event)
@@ -220,9 +260,16 @@ impl StandardTimeline {
                 index += 1;
             }
             let changes_text = text_differs(&before, &state);
+            // The last date group hands its state over instead of copying it.
+            let snapshot = if index < ordered.len() {
+                Arc::new(state.clone())
+            } else {
+                Arc::new(std::mem::take(&mut state))
+            };
+            before = Arc::clone(&snapshot);
             versions.push(Version {
                 valid_from: date,
-                snapshot: Arc::new(state.clone()),
+                snapshot,
                 revisions,
                 changes_text,
             });

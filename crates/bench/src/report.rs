@@ -1,0 +1,168 @@
+//! The human form of a report: every figure with its unit, baseline and target.
+
+use std::fmt;
+
+use crate::machine::Latency;
+use crate::{AppendFigures, Report};
+
+fn micros(ns: u64) -> String {
+    let us = ns as f64 / 1_000.0;
+    if us >= 10_000.0 {
+        format!("{:.1} ms", us / 1_000.0)
+    } else if us >= 100.0 {
+        format!("{us:.0} µs")
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.0} MiB", kib as f64 / 1024.0)
+}
+
+fn ratio(slow: u64, fast: u64) -> String {
+    format!("{:.0}×", slow as f64 / (fast.max(1)) as f64)
+}
+
+fn latency(f: &mut fmt::Formatter<'_>, name: &str, fast: &Latency, naive: &Latency) -> fmt::Result {
+    writeln!(
+        f,
+        "    {name:<34} p50 {:>9}  p99 {:>9}   naive p50 {:>9}  p99 {:>9}   naive/index p50 {:>7}",
+        micros(fast.p50_ns),
+        micros(fast.p99_ns),
+        micros(naive.p50_ns),
+        micros(naive.p99_ns),
+        ratio(naive.p50_ns, fast.p50_ns),
+    )
+}
+
+fn append(f: &mut fmt::Formatter<'_>, a: &AppendFigures) -> fmt::Result {
+    writeln!(
+        f,
+        "  {} ({} rounds, raw and stdreg interleaved)",
+        a.backend, a.rounds
+    )?;
+    writeln!(
+        f,
+        "    single-event durable commits   stdreg {:>9.0}/s   raw {:>9.0}/s   stdreg/raw {:>5.1}%   (target ≥ 80%)",
+        a.stdreg_commits_per_second,
+        a.raw_commits_per_second,
+        a.single_ratio() * 100.0
+    )?;
+    writeln!(
+        f,
+        "    events in {}-event appends   stdreg {:>9.0}/s   raw {:>9.0}/s   stdreg/raw {:>5.1}%   (target ≥ 80%)",
+        a.batch_events / a.rounds.max(1),
+        a.stdreg_batch_events_per_second,
+        a.raw_batch_events_per_second,
+        a.batch_ratio() * 100.0
+    )
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.machine;
+        writeln!(
+            f,
+            "stdreg bench: SYNTHETIC workload (seed {}), not real data",
+            self.seed
+        )?;
+        writeln!(
+            f,
+            "machine: {} | {} cores | {} memory | {}",
+            m.cpu_model,
+            m.cores,
+            mib(m.memory_kib),
+            m.os
+        )?;
+        let g = &self.generation;
+        writeln!(
+            f,
+            "workload: {} standards, {} events, {} revisions ({} rejected commands), generated in {:.1} s",
+            g.standards,
+            g.events,
+            g.coverage.revisions_accepted,
+            g.coverage.commands_rejected,
+            g.seconds
+        )?;
+        writeln!(
+            f,
+            "  revisions by kind: {}",
+            g.coverage
+                .revisions_by_kind
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        writeln!(
+            f,
+            "  retroactive {} | future-dated {} | merges {} | splits {}",
+            g.coverage.retroactive,
+            g.coverage.future_dated,
+            g.coverage.events_by_type.get("items_merged").unwrap_or(&0),
+            g.coverage.events_by_type.get("item_split").unwrap_or(&0),
+        )?;
+        writeln!(f)?;
+        writeln!(f, "append")?;
+        for a in &self.append {
+            append(f, a)?;
+        }
+        for s in &self.sizes {
+            writeln!(f)?;
+            writeln!(f, "{} events in {} standards", s.events, s.standards)?;
+            writeln!(
+                f,
+                "    rebuild (open store + Registry::open)  {:>7.2} s  {:>10.0} events/s (target ≥ 1,000,000)  peak RSS {} (target ≤ 2048 MiB at ~3M)",
+                s.rebuild_seconds,
+                s.rebuild_events_per_second(),
+                mib(s.rebuild_peak_rss_kib)
+            )?;
+            writeln!(
+                f,
+                "    of which read + decode alone          {:>7.2} s  {:>10.0} events/s",
+                s.decode_seconds,
+                s.decode_events_per_second()
+            )?;
+            latency(
+                f,
+                "edition lookup (index only)",
+                &s.edition_lookup,
+                &s.edition_naive_fold,
+            )?;
+            latency(
+                f,
+                "full edition (index + EditionView)",
+                &s.edition,
+                &s.edition_naive,
+            )?;
+            latency(f, "one item (index + ItemView)", &s.item, &s.item_naive)?;
+            writeln!(
+                f,
+                "    index and naive fold compared at {} points: {} mismatches",
+                s.compared, s.mismatches
+            )?;
+        }
+        if let Some(c) = &self.cold_start {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "cold start with {} events on disk: median {:.2} s (runs: {}) (target ≤ 5 s)",
+                c.events,
+                c.median_seconds,
+                c.runs_seconds
+                    .iter()
+                    .map(|s| format!("{s:.2} s"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+        }
+        if !self.left_out.is_empty() {
+            writeln!(f)?;
+            for reason in &self.left_out {
+                writeln!(f, "left out: {reason}")?;
+            }
+        }
+        Ok(())
+    }
+}
