@@ -99,6 +99,10 @@ pub enum Command {
     },
     /// Measure append, rebuild, time travel and cold start on a synthetic workload (docs/benchmarks.md).
     Bench(crate::bench::BenchArgs),
+    /// Serve the GraphQL API (GraphiQL at /); imports the bundled national data into an empty store first.
+    Serve(crate::serve::ServeArgs),
+    /// Manage the bearer tokens `stdreg serve --tokens FILE` accepts for mutations.
+    Token(crate::token::TokenArgs),
     /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.
     Migrate {
         /// Store to copy from: a data directory, sqlite://FILE or postgres://…

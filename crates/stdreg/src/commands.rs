@@ -39,6 +39,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Bench(args) = &cli.command {
         return crate::bench::run(args, global.json).await;
     }
+    if let Command::Serve(args) = &cli.command {
+        return crate::serve::run(args, global).await;
+    }
+    if let Command::Token(args) = &cli.command {
+        return crate::token::run(args, global.json);
+    }
     if let Command::Migrate { from, to } = &cli.command {
         return crate::migrate::run(from, to, global.json).await;
     }
@@ -158,6 +164,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
             "bench is run before a store is opened"
+        ))),
+        Command::Serve(_) | Command::Token(_) => Err(Failure::Internal(anyhow::anyhow!(
+            "serve and token are run before a store is opened"
         ))),
         Command::Migrate { .. } => Err(Failure::Internal(anyhow::anyhow!(
             "migrate is run before a store is opened"

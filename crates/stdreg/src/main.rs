@@ -10,7 +10,9 @@ mod cli;
 mod commands;
 mod migrate;
 mod render;
+mod serve;
 mod store;
+mod token;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -1,0 +1,455 @@
+//! GraphQL over HTTP (with content negotiation), GraphiQL, subscriptions over
+//! WebSocket, liveness and readiness, request logs.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_graphql::Data;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, parse_query_string};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, Request, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use registry::Registry;
+use serde_json::{Value, json};
+
+use crate::auth::{Caller, Tokens};
+use crate::error::Code;
+use crate::limits::{self, Limits};
+use crate::schema::{ApiSchema, build_schema};
+use crate::shared::Shared;
+
+/// What the server needs: the registry, the tokens it accepts, its limits.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub tokens: Arc<Tokens>,
+    pub limits: Limits,
+}
+
+impl AppState {
+    pub fn new(registry: Arc<Registry>, tokens: Tokens) -> Self {
+        Self {
+            registry,
+            tokens: Arc::new(tokens),
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct App {
+    schema: ApiSchema,
+    state: AppState,
+}
+
+impl App {
+    fn caller(&self, headers: &HeaderMap) -> Caller {
+        self.state.tokens.caller(
+            headers
+                .get(header::AUTHORIZATION)
+                .map(|v| v.to_str().unwrap_or("")),
+        )
+    }
+}
+
+/// The schema over a registry, for running operations without HTTP (tests, benchmarks).
+/// Requests should carry a [`Caller`] as data; without one they run as the public.
+pub fn schema(state: &AppState) -> ApiSchema {
+    build_schema(Arc::new(Shared::new(Arc::clone(&state.registry))))
+}
+
+/// The whole HTTP surface. The schema is built here, once.
+pub fn router(state: AppState) -> Router {
+    let schema = schema(&state);
+    let app = App { schema, state };
+    Router::new()
+        .route("/", get(graphiql))
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(websocket))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .layer(middleware::from_fn(log_request))
+        .with_state(app)
+}
+
+/// One log line per request, with its duration.
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        duration_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+/// The response media types of GraphQL over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponse,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// Picks the response media type from `Accept`. No header means
+/// `application/json` (as the specification asks for older clients); a
+/// wildcard gets `application/graphql-response+json`.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(header::ACCEPT) else {
+        return Some(Media::Json);
+    };
+    let accept = accept.to_str().unwrap_or("");
+    let mut best: Option<(f32, u8, Media)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        // Ties go to the more specific type, then to the newer media type.
+        let candidate = match media.as_str() {
+            "application/graphql-response+json" => (quality, 3, Media::GraphqlResponse),
+            "application/json" => (quality, 2, Media::Json),
+            "application/*" | "*/*" => (quality, 1, Media::GraphqlResponse),
+            _ => continue,
+        };
+        if candidate.0 > 0.0 && best.is_none_or(|b| (candidate.0, candidate.1) > (b.0, b.1)) {
+            best = Some(candidate);
+        }
+    }
+    best.map(|b| b.2)
+}
+
+fn not_acceptable() -> Response {
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        Media::Json,
+        Code::NotAcceptable,
+        "this server answers with application/graphql-response+json or application/json: put one of them in the Accept header",
+    )
+}
+
+fn error_response(status: StatusCode, media: Media, code: Code, message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    json_response(status, media, &body)
+}
+
+fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        )],
+        Bytes::from(bytes),
+    )
+        .into_response()
+}
+
+async fn graphql_get(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let request = match parse_query_string(query.as_deref().unwrap_or("")) {
+        Ok(request) => request,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadRequest,
+                &format!(
+                    "the query string is not a GraphQL request ({e}): send query=…, and variables=… as URL-encoded JSON"
+                ),
+            );
+        }
+    };
+    let caller = app.caller(&headers);
+    execute(&app, request, caller, media, Method::GET).await
+}
+
+async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            Code::UnsupportedMediaType,
+            &format!(
+                "the body must be application/json (a JSON object with `query`, and optionally `variables` and `operationName`), not '{content_type}'"
+            ),
+        );
+    }
+    let limit = app.state.limits.body_bytes_max;
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            Code::PayloadTooLarge,
+            &format!("the request body is larger than {limit} bytes; send a smaller request"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return too_large();
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => return too_large(),
+    };
+    let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
+        Ok(request) => request,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadRequest,
+                &format!(
+                    "the body is not a GraphQL request ({e}): send a JSON object with `query`, and optionally `variables` and `operationName`"
+                ),
+            );
+        }
+    };
+    let caller = app.caller(&headers);
+    execute(&app, request, caller, media, Method::POST).await
+}
+
+fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+async fn execute(
+    app: &App,
+    mut request: async_graphql::Request,
+    caller: Caller,
+    media: Media,
+    method: Method,
+) -> Response {
+    let name = request.operation_name.clone();
+    let operation = match request.parsed_query() {
+        Ok(doc) => operation_type(doc, name.as_deref()),
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::GraphqlParseFailed,
+                &format!("the query is not valid GraphQL: {}", e.message),
+            );
+        }
+    };
+    match operation {
+        Some(OperationType::Mutation) if method == Method::GET => {
+            let mut response = error_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                Code::MethodNotAllowed,
+                "mutations are not allowed over GET: send them with POST",
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return response;
+        }
+        Some(OperationType::Subscription) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                media,
+                Code::BadRequest,
+                "subscriptions run over WebSocket (graphql-transport-ws) at /graphql/ws",
+            );
+        }
+        _ => {}
+    }
+    let request = request.data(caller);
+    let timeout = app.state.limits.request_timeout;
+    let response = match tokio::time::timeout(timeout, app.schema.execute(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            return error_response(
+                StatusCode::GATEWAY_TIMEOUT,
+                media,
+                Code::Timeout,
+                &format!(
+                    "the request took longer than {} ms and was stopped; a mutation may still have been recorded: read `streamVersion` and retry with expectedVersion",
+                    timeout.as_millis()
+                ),
+            );
+        }
+    };
+    render(response, media)
+}
+
+/// Serialises a response, with a code on every error. A response that failed
+/// before execution (parse, validation, limits) has no `data` and status 400.
+fn render(mut response: async_graphql::Response, media: Media) -> Response {
+    let request_error = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let mut errors: Vec<Value> = Vec::with_capacity(response.errors.len());
+    for error in response.errors.drain(..) {
+        let mut value = serde_json::to_value(&error).unwrap_or_else(|_| json!({}));
+        let has_code = value
+            .pointer("/extensions/code")
+            .is_some_and(|c| c.is_string());
+        if !has_code {
+            let code = classify(&error, request_error);
+            if let Some(object) = value.as_object_mut() {
+                let extensions = object.entry("extensions").or_insert_with(|| json!({}));
+                if let Some(extensions) = extensions.as_object_mut() {
+                    extensions.insert("code".to_owned(), json!(code.as_str()));
+                }
+            }
+        }
+        errors.push(value);
+    }
+    let mut body = serde_json::Map::new();
+    if !request_error {
+        body.insert(
+            "data".to_owned(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !errors.is_empty() {
+        body.insert("errors".to_owned(), Value::Array(errors));
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".to_owned(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
+    }
+    let status = if request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    json_response(status, media, &Value::Object(body))
+}
+
+/// A code for errors raised by the GraphQL engine itself rather than by a resolver.
+fn classify(error: &async_graphql::ServerError, request_error: bool) -> Code {
+    if request_error {
+        match error.message.as_str() {
+            "Query is nested too deep." => Code::QueryTooDeep,
+            m if m.starts_with("The recursion depth of the query") => Code::QueryTooDeep,
+            "Query is too complex." => Code::QueryTooComplex,
+            _ => Code::GraphqlValidationFailed,
+        }
+    } else if error.message.starts_with("Failed to parse")
+        || error.message.starts_with("Invalid value")
+    {
+        Code::BadUserInput
+    } else {
+        Code::Internal
+    }
+}
+
+async fn websocket(
+    State(app): State<App>,
+    protocol: GraphQLProtocol,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let mut data = Data::default();
+    data.insert(app.caller(&headers));
+    let tokens = Arc::clone(&app.state.tokens);
+    let schema = app.schema.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .max_message_size(limits::WS_MESSAGE_BYTES_MAX)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .with_data(data)
+                .on_connection_init(move |payload| async move {
+                    // Browsers cannot set headers on a WebSocket: the token may come in `connection_init`.
+                    let mut data = Data::default();
+                    let authorization = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(Value::as_str);
+                    if let Some(authorization) = authorization {
+                        data.insert(tokens.caller(Some(authorization)));
+                    }
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, Media::Json, &json!({ "status": "alive" }))
+}
+
+/// Ready when the projections have indexed the whole log.
+async fn readyz(State(app): State<App>) -> Response {
+    let indexed = *app.state.registry.indexed().borrow();
+    match app.state.registry.store().head_position().await {
+        Ok(head) if indexed >= head => json_response(
+            StatusCode::OK,
+            Media::Json,
+            &json!({ "status": "ready", "indexed": indexed, "head": head }),
+        ),
+        Ok(head) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Media::Json,
+            &json!({ "status": "catching up", "indexed": indexed, "head": head }),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "readiness: the store does not answer");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Media::Json,
+                &json!({ "status": "store unavailable", "indexed": indexed }),
+            )
+        }
+    }
+}
+
+async fn graphiql() -> Html<&'static str> {
+    Html(include_str!("graphiql.html"))
+}

@@ -1,0 +1,367 @@
+//! The root types: queries, the mutation and the subscription.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Json, Object, Schema, SimpleObject, Subscription};
+use domain::command::PublishRevision;
+use futures::Stream;
+use registry::Published;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, IntoGraphql};
+use crate::limits;
+use crate::scalars::DateTime;
+use crate::shared::{EventSelection, Shared, cursor, events_after, parse_cursor};
+use crate::types::{
+    EventObj, RevisionKind, RevisionObj, StandardObj, parse_jurisdiction, parse_revision, shared,
+};
+
+/// The schema served at `/graphql`.
+pub type ApiSchema = Schema<Query, Mutation, SubscriptionRoot>;
+
+/// Builds the schema once, with its limits; every request reuses it.
+pub fn build_schema(shared: Arc<Shared>) -> ApiSchema {
+    Schema::build(Query, Mutation, SubscriptionRoot)
+        .data(shared)
+        .limit_depth(limits::DEPTH_MAX)
+        .limit_complexity(limits::COMPLEXITY_MAX)
+        .limit_recursive_depth(limits::RECURSIVE_DEPTH_MAX)
+        .limit_directives(limits::DIRECTIVES_MAX)
+        .finish()
+}
+
+/// The schema's SDL, as committed in `docs/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query, Mutation, SubscriptionRoot)
+        .finish()
+        .sdl()
+}
+
+/// Read access to the registry at any point in valid and record time.
+#[derive(Debug, Default)]
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// Every standard recorded: the national one and local ones.
+    async fn standards(&self, ctx: &Context<'_>) -> Vec<StandardObj> {
+        shared(ctx)
+            .registry
+            .timeline()
+            .standards()
+            .map(|s| StandardObj {
+                jurisdiction: s.jurisdiction().clone(),
+            })
+            .collect()
+    }
+
+    /// One standard: `CN` for the national one, or a six-digit division code.
+    /// `null` with a `NOT_FOUND` error when none is recorded for it.
+    async fn standard(
+        &self,
+        ctx: &Context<'_>,
+        jurisdiction: String,
+    ) -> ApiResult<Option<StandardObj>> {
+        let jurisdiction = parse_jurisdiction(&jurisdiction).gql()?;
+        let recorded = shared(ctx)
+            .registry
+            .timeline()
+            .standard(&jurisdiction)
+            .is_some();
+        if recorded {
+            Ok(Some(StandardObj { jurisdiction }))
+        } else {
+            Err(ApiError::NotFound(format!(
+                "no standard is recorded for jurisdiction {jurisdiction}; `standards` lists those that are"
+            ))
+            .into_graphql())
+        }
+    }
+
+    /// One revision by id. `null` with a `NOT_FOUND` error when it is not recorded.
+    async fn revision(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<RevisionObj>> {
+        let id = parse_revision(&id).gql()?;
+        RevisionObj::now(shared(ctx), &id).map(Some)
+    }
+
+    /// The global log, oldest first, as a Relay connection: `first` 1 to 100
+    /// (default 20), `after` a cursor from a previous page.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<EventFilter>,
+    ) -> ApiResult<EventConnection> {
+        let size = limits::page_size(first).gql()?;
+        let after = after.as_deref().map(parse_cursor).transpose().gql()?;
+        let selection = filter.unwrap_or_default().selection().gql()?;
+        let shared = shared(ctx);
+        let index = shared.revision_index();
+        let page = {
+            let timeline = shared.registry.timeline();
+            events_after(&timeline, &index, &selection, after.unwrap_or(0), size + 1)
+        };
+        let has_next_page = page.len() > size;
+        let edges: Vec<EventEdge> = page
+            .into_iter()
+            .take(size)
+            .map(|(jurisdiction, event)| EventEdge {
+                cursor: cursor(event.global_position),
+                node: EventObj {
+                    jurisdiction,
+                    event,
+                },
+            })
+            .collect();
+        Ok(EventConnection {
+            page_info: PageInfo {
+                has_next_page,
+                has_previous_page: after.is_some_and(|a| a > 0),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+            },
+            edges,
+        })
+    }
+
+    /// Global position of the last event this server has indexed. As a cursor
+    /// (its decimal form) it lets a subscriber miss nothing recorded after it.
+    async fn indexed_position(&self, ctx: &Context<'_>) -> u64 {
+        *shared(ctx).registry.indexed().borrow()
+    }
+}
+
+/// Which events to return. All conditions must hold.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct EventFilter {
+    /// Only events of this standard.
+    pub jurisdiction: Option<String>,
+    /// Only events of revisions of these kinds.
+    pub kinds: Option<Vec<RevisionKind>>,
+    /// Only events of this revision.
+    pub revision: Option<ID>,
+    /// Only events recorded at or after this instant.
+    pub recorded_from: Option<DateTime>,
+    /// Only events recorded before this instant.
+    pub recorded_before: Option<DateTime>,
+}
+
+impl EventFilter {
+    fn selection(&self) -> Result<EventSelection, ApiError> {
+        Ok(EventSelection {
+            jurisdiction: self
+                .jurisdiction
+                .as_deref()
+                .map(parse_jurisdiction)
+                .transpose()?,
+            kinds: self
+                .kinds
+                .as_ref()
+                .map(|k| k.iter().map(|k| (*k).into()).collect()),
+            revision: self
+                .revision
+                .as_deref()
+                .map(|r| parse_revision(r))
+                .transpose()?,
+            recorded_from: self.recorded_from.map(|t| t.0),
+            recorded_before: self.recorded_before.map(|t| t.0),
+        })
+    }
+}
+
+/// A page of the global log.
+#[derive(Debug, SimpleObject)]
+pub struct EventConnection {
+    edges: Vec<EventEdge>,
+    page_info: PageInfo,
+}
+
+#[derive(Debug, SimpleObject)]
+pub struct EventEdge {
+    /// Opaque; pass to `after`.
+    cursor: String,
+    node: EventObj,
+}
+
+/// Relay page information.
+#[derive(Debug, SimpleObject)]
+pub struct PageInfo {
+    has_next_page: bool,
+    has_previous_page: bool,
+    start_cursor: Option<String>,
+    end_cursor: Option<String>,
+}
+
+/// Writes. Every mutation needs `Authorization: Bearer TOKEN`.
+#[derive(Debug, Default)]
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Publishes one revision. `revision` is one revision in the import format
+    /// (docs/import-format.md): the JSON object `{"revision": {...}, "content":
+    /// {...}}` that `stdreg import --print-bundled` prints inside `revisions`.
+    /// With `expectedVersion` (`Standard.streamVersion` as read) nothing is
+    /// recorded when someone else published first (`CONFLICT`). Needs a
+    /// national editor's token for `CN`, a local editor's for that jurisdiction
+    /// or one below it; the token's principal is recorded as the actor.
+    async fn publish_revision(
+        &self,
+        ctx: &Context<'_>,
+        revision: Json<serde_json::Value>,
+        expected_version: Option<u32>,
+    ) -> ApiResult<PublishResult> {
+        let anonymous = Caller::Anonymous;
+        let caller = ctx.data_opt::<Caller>().unwrap_or(&anonymous);
+        let principal = caller.principal().gql()?;
+        let command: PublishRevision = serde_path_to_error::deserialize(revision.0)
+            .map_err(|e| {
+                ApiError::BadInput(format!(
+                    "`revision` is not a revision in the import format: at {}: {}",
+                    match e.path().to_string().as_str() {
+                        "." => "the top level".to_owned(),
+                        path => path.to_owned(),
+                    },
+                    e.inner()
+                ))
+            })
+            .gql()?;
+        principal
+            .may_publish(&command.revision.jurisdiction)
+            .gql()?;
+        let shared = shared(ctx);
+        let published = shared
+            .registry
+            .publish(&command, &principal.name, expected_version.map(u64::from))
+            .await
+            .gql()?;
+        PublishResult::new(shared, published)
+    }
+}
+
+/// What `publishRevision` recorded.
+#[derive(Debug, SimpleObject)]
+pub struct PublishResult {
+    revision: RevisionObj,
+    jurisdiction: String,
+    /// Events appended.
+    event_count: usize,
+    /// The standard's stream version after the append (the next `expectedVersion`).
+    stream_version: u64,
+    /// Global position of the last event appended.
+    last_global_position: u64,
+    /// Record time of the append: instants before it see the registry without this revision.
+    recorded_at: DateTime,
+    /// The events appended, in log order.
+    events: Vec<EventObj>,
+}
+
+impl PublishResult {
+    fn new(shared: &Shared, published: Published) -> ApiResult<Self> {
+        let first = published
+            .last_global_position
+            .saturating_sub(published.event_count as u64);
+        let events = {
+            let timeline = shared.registry.timeline();
+            timeline
+                .standard(&published.jurisdiction)
+                .map(|s| {
+                    s.events()
+                        .iter()
+                        .filter(|e| {
+                            e.global_position > first
+                                && e.global_position <= published.last_global_position
+                        })
+                        .map(|e| EventObj {
+                            jurisdiction: published.jurisdiction.clone(),
+                            event: e.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Ok(Self {
+            revision: RevisionObj::now(shared, &published.revision)?,
+            jurisdiction: published.jurisdiction.to_string(),
+            event_count: published.event_count,
+            stream_version: published.stream_version,
+            last_global_position: published.last_global_position,
+            recorded_at: DateTime(published.recorded_at),
+            events,
+        })
+    }
+}
+
+/// Live updates, over WebSocket at `/graphql/ws` (graphql-transport-ws).
+#[derive(Debug, Default)]
+pub struct SubscriptionRoot;
+
+struct Follow {
+    shared: Arc<Shared>,
+    indexed: tokio::sync::watch::Receiver<u64>,
+    selection: EventSelection,
+    after: u64,
+    ready: VecDeque<EventObj>,
+}
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Events as they are recorded, oldest first. Without `after`, from the
+    /// moment of subscribing; with `after` (a cursor, or `Query.indexedPosition`),
+    /// every event after it, so that a client that reconnects misses nothing.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilter>,
+        after: Option<String>,
+    ) -> Result<impl Stream<Item = EventObj> + use<>, async_graphql::Error> {
+        let selection = filter.unwrap_or_default().selection().gql()?;
+        let shared = Arc::clone(shared(ctx));
+        let indexed = shared.registry.indexed();
+        let after = match after {
+            Some(text) => parse_cursor(&text).gql()?,
+            None => *indexed.borrow(),
+        };
+        let state = Follow {
+            shared,
+            indexed,
+            selection,
+            after,
+            ready: VecDeque::new(),
+        };
+        Ok(futures::stream::unfold(state, |mut state| async move {
+            loop {
+                if let Some(next) = state.ready.pop_front() {
+                    return Some((next, state));
+                }
+                // Marked seen before reading, so an append after the read wakes the wait below.
+                state.indexed.borrow_and_update();
+                let index = state.shared.revision_index();
+                let page = {
+                    let timeline = state.shared.registry.timeline();
+                    events_after(
+                        &timeline,
+                        &index,
+                        &state.selection,
+                        state.after,
+                        limits::SUBSCRIPTION_BATCH,
+                    )
+                };
+                if let Some((_, last)) = page.last() {
+                    state.after = last.global_position;
+                    state
+                        .ready
+                        .extend(page.into_iter().map(|(jurisdiction, event)| EventObj {
+                            jurisdiction,
+                            event,
+                        }));
+                    continue;
+                }
+                // The registry is gone (shutdown): end the stream.
+                state.indexed.changed().await.ok()?;
+            }
+        }))
+    }
+}

@@ -1,0 +1,121 @@
+//! `stdreg serve`: the GraphQL API over HTTP, kept current by following the log.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use api::auth::{TokenFile, Tokens};
+use clap::Args;
+use registry::Registry;
+use registry::import::ImportFile;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::cli::Global;
+use crate::commands::Failure;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the bound address is printed).
+    #[arg(long, env = "STDREG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Tokens file made by `stdreg token add`; without one every mutation is refused.
+    #[arg(long, env = "STDREG_TOKENS")]
+    pub tokens: Option<PathBuf>,
+}
+
+pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
+    // Logs go to standard error; standard output carries only the addresses.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let tokens = match &args.tokens {
+        Some(path) => {
+            Tokens::from_file(&TokenFile::load(path).map_err(|e| Failure::User(e.to_string()))?)
+        }
+        None => Tokens::none(),
+    };
+    if tokens.is_empty() {
+        tracing::warn!(
+            "no tokens configured: reads are served, every mutation is refused (see `stdreg token add`)"
+        );
+    }
+    let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
+    let registry = Arc::new(Registry::open(store).await?);
+    let head = registry
+        .store()
+        .head_position()
+        .await
+        .map_err(|e| Failure::Internal(e.into()))?;
+    if head == 0 {
+        let revisions =
+            registry::bundled::national_revisions().map_err(|e| Failure::Internal(e.into()))?;
+        let outcomes = registry
+            .import(&ImportFile::new(revisions), "import")
+            .await?;
+        tracing::info!(
+            revisions = outcomes.len(),
+            "empty store: imported the bundled national standard"
+        );
+    }
+    let listener = TcpListener::bind(&args.listen).await.map_err(|e| {
+        Failure::User(format!(
+            "cannot listen on {}: {e}; choose another address with --listen",
+            args.listen
+        ))
+    })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    println!("stdreg is serving on http://{address}");
+    println!("GraphQL endpoint: http://{address}/graphql");
+    println!("GraphiQL: http://{address}/");
+
+    let (stop, stopped) = watch::channel(false);
+    let follower = tokio::spawn({
+        let registry = Arc::clone(&registry);
+        async move { registry.follow(stopped).await }
+    });
+    let app = api::router(api::AppState::new(Arc::clone(&registry), tokens));
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    let _ = stop.send(true);
+    match follower.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "following the log failed"),
+        Err(e) => tracing::error!(error = %e, "the log follower stopped abnormally"),
+    }
+    served.map_err(|e| Failure::Internal(e.into()))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
