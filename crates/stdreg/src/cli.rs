@@ -44,6 +44,25 @@ pub enum Command {
         /// Print the bundled national data in the import format instead of importing it.
         #[arg(long, conflicts_with = "file")]
         print_bundled: bool,
+        /// Also import the bundled local implementation examples (after the national data).
+        #[arg(long, conflicts_with_all = ["file", "print_bundled"])]
+        local_examples: bool,
+    },
+    /// Compliance of a local standard with the national one (and its province's and city's).
+    Compliance {
+        /// A province, city or county code, e.g. 310000.
+        jurisdiction: String,
+        #[command(flatten)]
+        point: PointArgs,
+        /// The dates on which the compliance status or findings changed, instead of one point.
+        #[arg(long, conflicts_with = "valid_at")]
+        changes: bool,
+    },
+    /// One line of compliance per locality below a jurisdiction (CN: every province).
+    ComplianceSummary {
+        parent: String,
+        #[command(flatten)]
+        point: PointArgs,
     },
     /// Publish revisions described in the import format (adjustment, correction, withdrawal, local standard).
     Publish {

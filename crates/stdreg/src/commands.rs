@@ -59,6 +59,29 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let registry = Registry::open(store).await?;
     let json = global.json;
     match cli.command {
+        Command::Import {
+            local_examples: true,
+            ..
+        } => crate::compliance::import_local_examples(&registry, json).await,
+        Command::Compliance {
+            jurisdiction,
+            point,
+            changes,
+        } => crate::compliance::compliance(
+            &registry,
+            &jurisdiction,
+            point.valid_at.as_deref(),
+            point.known_at.as_deref(),
+            changes,
+            json,
+        ),
+        Command::ComplianceSummary { parent, point } => crate::compliance::summary(
+            &registry,
+            &parent,
+            point.valid_at.as_deref(),
+            point.known_at.as_deref(),
+            json,
+        ),
         Command::Import { file, .. } => import(&registry, file.as_deref(), json).await,
         Command::Publish {
             file,
@@ -210,7 +233,7 @@ pub struct LogLine {
     pub stored: serde_json::Value,
 }
 
-fn output<T: Serialize + ?Sized>(
+pub(crate) fn output<T: Serialize + ?Sized>(
     json: bool,
     value: &T,
     human: fn(&T) -> String,
@@ -235,11 +258,11 @@ fn standard<'t>(
     })
 }
 
-fn parse_jurisdiction(text: &str) -> Result<Jurisdiction, Failure> {
+pub(crate) fn parse_jurisdiction(text: &str) -> Result<Jurisdiction, Failure> {
     Jurisdiction::parse(text).map_err(|e| Failure::User(e.to_string()))
 }
 
-fn parse_date(text: &str, flag: &str) -> Result<NaiveDate, Failure> {
+pub(crate) fn parse_date(text: &str, flag: &str) -> Result<NaiveDate, Failure> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
         Failure::User(format!(
             "{flag} '{text}' is not a date: use YYYY-MM-DD, e.g. 2022-06-01"
@@ -262,7 +285,7 @@ fn parse_instant(text: &str, flag: &str) -> Result<DateTime<Utc>, Failure> {
         })
 }
 
-fn parse_known_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
+pub(crate) fn parse_known_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>, Failure> {
     text.map(|t| parse_instant(t, "--known-at")).transpose()
 }
 

@@ -8,6 +8,7 @@ use clap::Parser;
 mod bench;
 mod cli;
 mod commands;
+mod compliance;
 mod migrate;
 mod render;
 mod serve;
