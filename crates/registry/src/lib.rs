@@ -7,6 +7,7 @@ pub mod bundled_local;
 pub mod codec;
 pub mod import;
 mod service;
+pub mod verifiable;
 pub mod view;
 
 pub use service::{

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::codec::{self, CodecError};
 use crate::import::{ImportError, ImportFile};
+use crate::verifiable::Witness;
 
 /// Events read from the log per page while catching up.
 pub const CATCH_UP_PAGE: usize = 2_000;
@@ -60,9 +61,33 @@ pub enum RegistryError {
     Codec(#[from] CodecError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The log contradicts itself or what was recorded of it: an event was changed, removed or reordered.
+    #[error("the event log fails verification at position {position}: {problem}")]
+    LogFault { position: u64, problem: String },
+    /// The log no longer matches the history this registry recorded and signed; it refuses to serve it.
+    #[error(
+        "the event log no longer matches the history this registry recorded and signed (position {position}: {problem}). Restore the event store from a backup or a mirror; `stdreg verify` shows what differs; only if the current log is to become the recorded history, move {} and {} aside (holders of older checkpoints will see a fork)",
+        data_dir.join(crate::verifiable::CHECKPOINT_FILE).display(),
+        data_dir.join(crate::verifiable::LEAVES_FILE).display()
+    )]
+    Tampered {
+        position: u64,
+        problem: String,
+        data_dir: std::path::PathBuf,
+    },
+    /// A file of the data directory (signing key, checkpoint, leaf record) cannot be used.
+    #[error("cannot use {}: {source}; check the data directory and its permissions", path.display())]
+    DataDir {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A key, checkpoint or proof request is unusable.
+    #[error(transparent)]
+    Transparency(#[from] transparency::TransparencyError),
 }
 
-/// What a publish recorded.
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
     pub revision: RevisionId,
@@ -90,6 +115,8 @@ pub struct Registry {
     catch_up_lock: Mutex<()>,
     /// Head position the timeline has indexed, for readiness and waiters.
     indexed: watch::Sender<u64>,
+    /// The Merkle tree over the log, kept current by catch-up.
+    pub(crate) witness: Witness,
 }
 
 /// The calendar the standards are published in: China Standard Time (UTC+8, no daylight saving).
@@ -101,11 +128,19 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
 impl Registry {
     /// Opens the registry on a store and indexes the whole log.
     pub async fn open(store: Arc<dyn EventStore>) -> Result<Self, RegistryError> {
+        Self::open_with_witness(store, Witness::default()).await
+    }
+
+    pub(crate) async fn open_with_witness(
+        store: Arc<dyn EventStore>,
+        witness: Witness,
+    ) -> Result<Self, RegistryError> {
         let registry = Self {
             store,
             timeline: RwLock::new(Timeline::new()),
             catch_up_lock: Mutex::new(()),
             indexed: watch::channel(0).0,
+            witness,
         };
         registry.catch_up().await?;
         Ok(registry)
@@ -134,6 +169,7 @@ impl Registry {
             let page = self.store.read_all(next, CATCH_UP_PAGE).await?;
             let Some(last) = page.last() else { break };
             next = last.global_position + 1;
+            self.witness_page(&page)?;
             let full = page.len() == CATCH_UP_PAGE;
             let batches = decode_batches(&page)?;
             {

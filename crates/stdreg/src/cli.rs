@@ -33,6 +33,9 @@ pub struct Global {
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The log's signing key (`PRIVATE+KEY+NAME+ID+KEY`); default: the one in --data-dir, generated on first use.
+    #[arg(long, global = true, env = "STDREG_SIGNING_KEY")]
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +121,23 @@ pub enum Command {
     },
     /// Measure append, rebuild, time travel and cold start on a synthetic workload (docs/benchmarks.md).
     Bench(crate::bench::BenchArgs),
+    /// The whole log as JSON Lines, then the signed checkpoint and public key (docs/verification.md).
+    Export {
+        /// File to write; default: standard output.
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Check that a log was never rewritten: an export file, or the live store (--store or --data-dir).
+    Verify {
+        /// An export written by `stdreg export`; none: the live store.
+        export: Option<PathBuf>,
+        /// A checkpoint saved earlier: the log must extend it (append-only).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// The log's public key (NAME+ID+KEY, or a file holding it); default: the one shipped with the export or in --data-dir.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Serve the GraphQL API (GraphiQL at /); imports the bundled national data into an empty store first.
     Serve(crate::serve::ServeArgs),
     /// Manage the bearer tokens `stdreg serve --tokens FILE` accepts for mutations.

@@ -48,6 +48,22 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Migrate { from, to } = &cli.command {
         return crate::migrate::run(from, to, global.json).await;
     }
+    if let Command::Verify {
+        export,
+        checkpoint,
+        key,
+    } = &cli.command
+    {
+        return crate::verify::run(crate::verify::Options {
+            export: export.as_deref(),
+            checkpoint: checkpoint.as_deref(),
+            key: key.as_deref(),
+            data_dir: &global.data_dir,
+            store: global.store.as_deref(),
+            json: global.json,
+        })
+        .await;
+    }
     let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
     if let Command::Import {
         print_bundled: true,
@@ -56,9 +72,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     {
         return print_bundled();
     }
-    let registry = Registry::open(store).await?;
+    let (registry, checkpoints) = registry::verifiable::open_verified(
+        store,
+        &global.data_dir,
+        global.signing_key.as_deref(),
+    )
+    .await?;
     let json = global.json;
-    match cli.command {
+    let outcome = match cli.command {
         Command::Import {
             local_examples: true,
             ..
@@ -191,9 +212,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve(_) | Command::Token(_) => Err(Failure::Internal(anyhow::anyhow!(
             "serve and token are run before a store is opened"
         ))),
-        Command::Migrate { .. } => Err(Failure::Internal(anyhow::anyhow!(
-            "migrate is run before a store is opened"
-        ))),
+        Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
+            anyhow::anyhow!("this command is run before a store is opened"),
+        )),
+        Command::Export { to } => crate::export::run(&registry, &checkpoints, to.as_deref()).await,
         Command::Log { from, limit } => {
             if limit == 0 || limit > LOG_LIMIT_MAX {
                 return Err(Failure::User(format!(
@@ -220,7 +242,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             }
             output(json, &views, render::log)
         }
-    }
+    };
+    // A new checkpoint after each revision published by this command.
+    checkpoints.sign(&registry)?;
+    outcome
 }
 
 #[derive(Debug, Serialize)]

@@ -9,11 +9,13 @@ mod bench;
 mod cli;
 mod commands;
 mod compliance;
+mod export;
 mod migrate;
 mod render;
 mod serve;
 mod store;
 mod token;
+mod verify;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

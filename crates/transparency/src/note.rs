@@ -132,8 +132,8 @@ fn check_name(name: &str) -> Result<(), TransparencyError> {
 /// Splits `<name>+<key id hex>+<base64(0x01 ‖ 32 bytes)>`.
 fn parse_key_fields(text: &str) -> Result<(String, [u8; 4], [u8; 32]), TransparencyError> {
     let malformed = |reason: &str| TransparencyError::MalformedKey(reason.to_owned());
-    let mut fields = text.trim().rsplitn(3, '+');
-    let (Some(key), Some(id), Some(name)) = (fields.next(), fields.next(), fields.next()) else {
+    let mut fields = text.trim().splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (fields.next(), fields.next(), fields.next()) else {
         return Err(malformed("expected NAME+KEYID+BASE64KEY"));
     };
     check_name(name)?;

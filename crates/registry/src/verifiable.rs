@@ -1,0 +1,602 @@
+//! Verifiable history: the Merkle tree over the log kept current alongside
+//! catch-up, what the data directory keeps of it, signed checkpoints, and the
+//! verifier that replays a log (a store's or an export's) from the start.
+//!
+//! # Data directory
+//!
+//! | file         | content                                                             |
+//! |--------------|---------------------------------------------------------------------|
+//! | `log-key`    | the signing key, `PRIVATE+KEY+<name>+<id>+<key>` (unless `--signing-key` names another file) |
+//! | `log-key.pub`| its public key, `<name>+<id>+<key>`: the key verifiers need          |
+//! | `checkpoint` | the latest signed checkpoint                                         |
+//! | `log-leaves` | the leaf hash of every event seen, 32 bytes each, in log order       |
+//!
+//! The leaf record lets a registry name the exact position that changed when
+//! it reopens a tampered log; the signed checkpoint protects the record itself.
+//! Writers of the record only ever write the leaf hash of position `p` at byte
+//! `32·(p−1)`, so two processes on one data directory write the same bytes.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+use event_store::{EventStore, StoredEvent};
+use timeline::Timeline;
+use tokio::sync::watch;
+use transparency::{
+    Hash, MerkleTree, NoteSigner, NoteVerifier, SignedCheckpoint, event_leaf_hash,
+    verify_consistency,
+};
+
+use crate::codec;
+use crate::service::{CATCH_UP_PAGE, Registry, RegistryError, decode_batches};
+
+/// File of the signing key inside the data directory.
+pub const KEY_FILE: &str = "log-key";
+/// File of the public key inside the data directory.
+pub const PUBLIC_KEY_FILE: &str = "log-key.pub";
+/// File of the latest signed checkpoint inside the data directory.
+pub const CHECKPOINT_FILE: &str = "checkpoint";
+/// File of the recorded leaf hashes inside the data directory.
+pub const LEAVES_FILE: &str = "log-leaves";
+
+const HASH_BYTES: u64 = 32;
+
+fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> RegistryError + '_ {
+    move |source| RegistryError::DataDir {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn fault(position: u64, problem: impl Into<String>) -> RegistryError {
+    RegistryError::LogFault {
+        position,
+        problem: problem.into(),
+    }
+}
+
+fn hex(hash: &Hash) -> String {
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The leaf hashes recorded in a data directory.
+#[derive(Debug)]
+pub struct LeafRecord {
+    path: PathBuf,
+    file: File,
+}
+
+impl LeafRecord {
+    /// Opens (or creates) the record in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, RegistryError> {
+        let path = data_dir.join(LEAVES_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(data_dir_error(&path))?;
+        Ok(Self { path, file })
+    }
+
+    /// Every complete leaf hash recorded (a torn last write is ignored).
+    pub fn read_all(&mut self) -> Result<Vec<Hash>, RegistryError> {
+        let mut bytes = Vec::new();
+        self.file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.file.read_to_end(&mut bytes))
+            .map_err(data_dir_error(&self.path))?;
+        Ok(bytes
+            .chunks_exact(HASH_BYTES as usize)
+            .map(|chunk| {
+                let mut hash = [0; 32];
+                hash.copy_from_slice(chunk);
+                hash
+            })
+            .collect())
+    }
+
+    /// Compares the leaves from index `first` on with the record, and records
+    /// those it does not hold yet. Returns the index of the first that differs.
+    fn witness(&mut self, first: u64, leaves: &[Hash]) -> Result<Option<u64>, RegistryError> {
+        let io = data_dir_error(&self.path);
+        let offset = first * HASH_BYTES;
+        let mut held = Vec::new();
+        let result = (|| {
+            self.file.seek(SeekFrom::Start(offset))?;
+            (&mut self.file)
+                .take(leaves.len() as u64 * HASH_BYTES)
+                .read_to_end(&mut held)?;
+            let whole = held.len() / HASH_BYTES as usize;
+            for (i, (leaf, recorded)) in leaves
+                .iter()
+                .zip(held.chunks_exact(HASH_BYTES as usize))
+                .enumerate()
+            {
+                if leaf.as_slice() != recorded {
+                    return Ok(Some(first + i as u64));
+                }
+            }
+            if whole < leaves.len() {
+                self.file
+                    .seek(SeekFrom::Start(offset + whole as u64 * HASH_BYTES))?;
+                let new: Vec<u8> = leaves[whole..].iter().flatten().copied().collect();
+                self.file.write_all(&new)?;
+                self.file.sync_data()?;
+            }
+            Ok(None)
+        })();
+        result.map_err(io)
+    }
+}
+
+/// The tree over the log as far as the registry has read it, and the record it checks against.
+#[derive(Debug, Default)]
+pub struct Witness {
+    tree: RwLock<MerkleTree>,
+    record: Mutex<Option<LeafRecord>>,
+}
+
+impl Witness {
+    /// A witness that checks against and extends the leaf record of a data directory.
+    pub fn recording(record: LeafRecord) -> Self {
+        Self {
+            tree: RwLock::default(),
+            record: Mutex::new(Some(record)),
+        }
+    }
+
+    fn tree(&self) -> RwLockReadGuard<'_, MerkleTree> {
+        self.tree.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Called by one catch-up at a time, so the tree only grows here.
+    fn observe(&self, page: &[StoredEvent]) -> Result<(), RegistryError> {
+        let mut new = Vec::with_capacity(page.len());
+        let tree = self.tree();
+        let first = tree.size();
+        for event in page {
+            let leaf = event_leaf_hash(event);
+            let index = event.global_position.saturating_sub(1);
+            // A page read again after a failed catch-up: already in the tree.
+            if index < first {
+                if tree.leaf(index) != Some(leaf) {
+                    return Err(fault(
+                        event.global_position,
+                        "the event changed while the registry was running",
+                    ));
+                }
+                continue;
+            }
+            let expected = first + new.len() as u64 + 1;
+            if event.global_position != expected {
+                return Err(fault(
+                    expected,
+                    format!(
+                        "the log skips from position {} to {}",
+                        expected - 1,
+                        event.global_position
+                    ),
+                ));
+            }
+            new.push(leaf);
+        }
+        drop(tree);
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(record) = record.as_mut()
+            && let Some(index) = record.witness(first, &new)?
+        {
+            return Err(fault(
+                index + 1,
+                "the event differs from the one recorded at this position",
+            ));
+        }
+        let mut tree = self.tree.write().unwrap_or_else(|e| e.into_inner());
+        for leaf in new {
+            tree.push(leaf);
+        }
+        Ok(())
+    }
+}
+
+impl Registry {
+    /// Opens the registry with the tree over the log checked against, and
+    /// recorded in, the leaf record of a data directory.
+    pub async fn open_recording(
+        store: Arc<dyn EventStore>,
+        record: LeafRecord,
+    ) -> Result<Self, RegistryError> {
+        Self::open_with_witness(store, Witness::recording(record)).await
+    }
+
+    /// The Merkle tree over every event indexed so far. Hold it briefly.
+    pub fn merkle(&self) -> RwLockReadGuard<'_, MerkleTree> {
+        self.witness.tree()
+    }
+
+    /// Called by catch-up with each page read, before it is indexed.
+    pub(crate) fn witness_page(&self, page: &[StoredEvent]) -> Result<(), RegistryError> {
+        self.witness.observe(page)
+    }
+}
+
+/// The signing key and the latest signed checkpoint of a data directory.
+#[derive(Debug)]
+pub struct Checkpoints {
+    dir: PathBuf,
+    signer: NoteSigner,
+    latest: watch::Sender<Option<SignedCheckpoint>>,
+}
+
+impl Checkpoints {
+    /// Reads the signing key (from `key_file`, else the data directory's,
+    /// generating it on first use) and the latest checkpoint.
+    pub fn open(data_dir: &Path, key_file: Option<&Path>) -> Result<Self, RegistryError> {
+        let signer = match key_file {
+            Some(path) => read_key(path)?,
+            None => {
+                let path = data_dir.join(KEY_FILE);
+                if path.exists() {
+                    read_key(&path)?
+                } else {
+                    generate_key(data_dir)?
+                }
+            }
+        };
+        let public = data_dir.join(PUBLIC_KEY_FILE);
+        let text = format!("{}\n", signer.verifier());
+        if std::fs::read_to_string(&public).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&public, text).map_err(data_dir_error(&public))?;
+        }
+        let verifier = signer.verifier();
+        let path = data_dir.join(CHECKPOINT_FILE);
+        let latest = match std::fs::read_to_string(&path) {
+            Ok(note) => Some(verifier.open(&note).map_err(|e| RegistryError::DataDir {
+                path: path.clone(),
+                source: std::io::Error::other(format!(
+                    "{e}; the checkpoint was signed with another key than {}",
+                    verifier.name()
+                )),
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(data_dir_error(&path)(e)),
+        };
+        Ok(Self {
+            dir: data_dir.to_path_buf(),
+            signer,
+            latest: watch::channel(latest).0,
+        })
+    }
+
+    pub fn verifier(&self) -> NoteVerifier {
+        self.signer.verifier()
+    }
+
+    /// The latest signed checkpoint, if any.
+    pub fn latest(&self) -> Option<SignedCheckpoint> {
+        self.latest.borrow().clone()
+    }
+
+    /// Watches the latest signed checkpoint.
+    pub fn subscribe(&self) -> watch::Receiver<Option<SignedCheckpoint>> {
+        self.latest.subscribe()
+    }
+
+    /// Checks that the registry's tree still has the signed root at the signed size.
+    pub fn check(&self, registry: &Registry) -> Result<(), RegistryError> {
+        let Some(signed) = self.latest() else {
+            return Ok(());
+        };
+        let checkpoint = &signed.checkpoint;
+        let tree = registry.merkle();
+        if checkpoint.size > tree.size() {
+            return Err(fault(
+                tree.size() + 1,
+                format!(
+                    "the log holds {} events, but {} were signed",
+                    tree.size(),
+                    checkpoint.size
+                ),
+            ));
+        }
+        let root = tree.root_at(checkpoint.size)?;
+        if root != checkpoint.root {
+            return Err(fault(
+                checkpoint.size,
+                format!(
+                    "the first {} events hash to {}, not to the signed root {}",
+                    checkpoint.size,
+                    hex(&root),
+                    hex(&checkpoint.root)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Signs the registry's current tree if it grew since the latest checkpoint,
+    /// stores the checkpoint, and returns the latest one.
+    pub fn sign(&self, registry: &Registry) -> Result<Option<SignedCheckpoint>, RegistryError> {
+        let (size, root) = {
+            let tree = registry.merkle();
+            (tree.size(), tree.root())
+        };
+        let signed_size = self
+            .latest
+            .borrow()
+            .as_ref()
+            .map_or(0, |s| s.checkpoint.size);
+        if size == 0 || size <= signed_size {
+            return Ok(self.latest());
+        }
+        let signed = self.signer.sign(size, root);
+        let path = self.dir.join(CHECKPOINT_FILE);
+        let temporary = self.dir.join(format!("{CHECKPOINT_FILE}.new"));
+        std::fs::write(&temporary, signed.note())
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(data_dir_error(&path))?;
+        self.latest.send_replace(Some(signed.clone()));
+        tracing::info!(size, origin = %signed.checkpoint.origin, "checkpoint signed");
+        Ok(Some(signed))
+    }
+
+    /// Signs a checkpoint each time the registry indexes new events, until `shutdown`.
+    pub async fn follow(
+        &self,
+        registry: &Registry,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), RegistryError> {
+        let mut indexed = registry.indexed();
+        loop {
+            self.sign(registry)?;
+            tokio::select! {
+                changed = indexed.changed() => if changed.is_err() { return Ok(()) },
+                _ = shutdown.changed() => return Ok(()),
+            }
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn read_key(path: &Path) -> Result<NoteSigner, RegistryError> {
+    let text = std::fs::read_to_string(path).map_err(data_dir_error(path))?;
+    NoteSigner::parse(&text).map_err(|e| RegistryError::DataDir {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+    })
+}
+
+fn generate_key(data_dir: &Path) -> Result<NoteSigner, RegistryError> {
+    let path = data_dir.join(KEY_FILE);
+    let random = |bytes: &mut [u8]| {
+        getrandom::fill(bytes).map_err(|e| RegistryError::DataDir {
+            path: path.clone(),
+            source: std::io::Error::other(format!("no randomness for a new key: {e}")),
+        })
+    };
+    let mut seed = [0; 32];
+    random(&mut seed)?;
+    let mut tag = [0; 8];
+    random(&mut tag)?;
+    let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let signer = NoteSigner::from_seed(&format!("stdreg/log-{tag}"), seed)?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The key is secret: readable by its owner only.
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).map_err(data_dir_error(&path))?;
+    file.write_all(format!("{}\n", signer.to_private_text()).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(data_dir_error(&path))?;
+    tracing::info!(key = %signer.verifier(), "generated the log's signing key");
+    Ok(signer)
+}
+
+/// Opens the registry on `store` for serving or a command: checks the log
+/// against the data directory's leaf record and latest signed checkpoint,
+/// refusing a log that was changed after the fact, and signs a checkpoint if
+/// the log grew since.
+pub async fn open_verified(
+    store: Arc<dyn EventStore>,
+    data_dir: &Path,
+    key_file: Option<&Path>,
+) -> Result<(Registry, Checkpoints), RegistryError> {
+    let tampered = |error: RegistryError| match error {
+        RegistryError::LogFault { position, problem } => RegistryError::Tampered {
+            position,
+            problem,
+            data_dir: data_dir.to_path_buf(),
+        },
+        other => other,
+    };
+    let checkpoints = Checkpoints::open(data_dir, key_file)?;
+    let record = LeafRecord::open(data_dir)?;
+    let registry = Registry::open_recording(store, record)
+        .await
+        .map_err(tampered)?;
+    checkpoints.check(&registry).map_err(tampered)?;
+    checkpoints.sign(&registry)?;
+    Ok((registry, checkpoints))
+}
+
+/// Replays a log from its first event: recomputes the tree, compares each leaf
+/// with a recorded one where there is a record, decodes every event, rebuilds
+/// the timeline, and checks signed checkpoints. Every check names the first
+/// position that fails.
+#[derive(Debug, Default)]
+pub struct LogVerifier {
+    tree: MerkleTree,
+    timeline: Timeline,
+    recorded: Vec<Hash>,
+    page: Vec<StoredEvent>,
+}
+
+impl LogVerifier {
+    /// A verifier comparing leaves with `recorded` (empty: nothing recorded).
+    pub fn new(recorded: Vec<Hash>) -> Self {
+        Self {
+            recorded,
+            ..Self::default()
+        }
+    }
+
+    /// Number of events taken so far.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Takes the next event of the log.
+    pub fn push(&mut self, event: StoredEvent) -> Result<(), RegistryError> {
+        let expected = self.tree.size() + 1;
+        if event.global_position != expected {
+            let problem = format!(
+                "missing or out of order: the next event is the one of position {}",
+                event.global_position
+            );
+            return Err(fault(expected, problem));
+        }
+        let leaf = event_leaf_hash(&event);
+        if let Some(recorded) = self.recorded.get(self.tree.size() as usize)
+            && *recorded != leaf
+        {
+            return Err(fault(
+                expected,
+                format!(
+                    "the event hashes to {}, but {} was recorded",
+                    hex(&leaf),
+                    hex(recorded)
+                ),
+            ));
+        }
+        codec::decode(&event).map_err(|e| fault(expected, e.to_string()))?;
+        self.tree.push(leaf);
+        self.page.push(event);
+        if self.page.len() >= CATCH_UP_PAGE {
+            self.index_page()?;
+        }
+        Ok(())
+    }
+
+    fn index_page(&mut self) -> Result<(), RegistryError> {
+        let page = std::mem::take(&mut self.page);
+        let batches = decode_batches(&page).map_err(|e| fault(self.tree.size(), e.to_string()))?;
+        for (jurisdiction, batch) in batches {
+            self.timeline.ingest(&jurisdiction, batch);
+        }
+        Ok(())
+    }
+
+    /// Ends the replay: the timeline must be consistent, the log must hold
+    /// every recorded event, and each checkpoint (oldest first) must be
+    /// consistent with the log and with the next one.
+    pub fn finish(
+        mut self,
+        checkpoints: &[&SignedCheckpoint],
+    ) -> Result<MerkleTree, RegistryError> {
+        self.index_page()?;
+        let first_inconsistency = self
+            .timeline
+            .standards()
+            .flat_map(|s| s.inconsistencies())
+            .min_by_key(|i| i.global_position);
+        if let Some(inconsistency) = first_inconsistency {
+            return Err(fault(
+                inconsistency.global_position,
+                format!("the timeline does not rebuild: {}", inconsistency.message),
+            ));
+        }
+        let size = self.tree.size();
+        if (self.recorded.len() as u64) > size {
+            return Err(fault(
+                size + 1,
+                format!(
+                    "missing: {} events were recorded, the log holds {size}",
+                    self.recorded.len()
+                ),
+            ));
+        }
+        let mut previous: Option<&SignedCheckpoint> = None;
+        for signed in checkpoints {
+            let checkpoint = &signed.checkpoint;
+            if checkpoint.size > size {
+                return Err(fault(
+                    size + 1,
+                    format!(
+                        "missing: the checkpoint signs {} events, the log holds {size}",
+                        checkpoint.size
+                    ),
+                ));
+            }
+            let root = self.tree.root_at(checkpoint.size)?;
+            if root != checkpoint.root {
+                return Err(fault(
+                    checkpoint.size,
+                    format!(
+                        "an event at or before this position was changed: the first {} events hash to {}, the checkpoint signs {}",
+                        checkpoint.size,
+                        hex(&root),
+                        hex(&checkpoint.root)
+                    ),
+                ));
+            }
+            if let Some(old) = previous {
+                let (old, new) = (&old.checkpoint, checkpoint);
+                if old.size > new.size {
+                    return Err(fault(
+                        new.size + 1,
+                        format!(
+                            "the newer checkpoint signs {} events, fewer than the {} signed before: history was truncated",
+                            new.size, old.size
+                        ),
+                    ));
+                }
+                if old.size > 0 {
+                    let proof = self.tree.consistency_proof(old.size, new.size)?;
+                    verify_consistency(old.size, new.size, &old.root, &new.root, &proof)
+                        .map_err(|e| {
+                            fault(
+                                old.size,
+                                format!(
+                                    "the checkpoint of size {} is not consistent with the one of size {}: {e}",
+                                    old.size, new.size
+                                ),
+                            )
+                        })?;
+                }
+            }
+            previous = Some(signed);
+        }
+        Ok(self.tree)
+    }
+}
+
+/// Reads the whole log of `store` into `verifier`, page by page.
+pub async fn replay_store(
+    store: &dyn EventStore,
+    verifier: &mut LogVerifier,
+) -> Result<u64, RegistryError> {
+    let mut next = 1;
+    loop {
+        let page = store.read_all(next, CATCH_UP_PAGE).await?;
+        let Some(last) = page.last() else {
+            return Ok(next - 1);
+        };
+        next = last.global_position + 1;
+        let full = page.len() == CATCH_UP_PAGE;
+        for event in page {
+            verifier.push(event)?;
+        }
+        if !full {
+            return Ok(next - 1);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! `stdreg verify [EXPORT] [--checkpoint FILE] [--key KEY]`: replays a log
+//! from its first event, offline from an export or from a live store, and
+//! fails naming the first position that does not verify.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+
+use registry::verifiable::{
+    CHECKPOINT_FILE, LEAVES_FILE, LeafRecord, LogVerifier, PUBLIC_KEY_FILE, replay_store,
+};
+use serde::Serialize;
+use transparency::{NoteVerifier, SignedCheckpoint};
+
+use crate::commands::Failure;
+use crate::export::Trailer;
+
+/// Longest line read from an export (an event envelope with its base64 data).
+const EXPORT_LINE_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Serialize)]
+struct Report {
+    events: u64,
+    root: String,
+    checkpoint_size: Option<u64>,
+    key: Option<String>,
+    /// Size of the earlier checkpoint found consistent with the latest one.
+    consistent_with: Option<u64>,
+    seconds: f64,
+}
+
+pub struct Options<'a> {
+    pub export: Option<&'a Path>,
+    pub checkpoint: Option<&'a Path>,
+    pub key: Option<&'a str>,
+    pub data_dir: &'a Path,
+    pub store: Option<&'a str>,
+    pub json: bool,
+}
+
+pub async fn run(options: Options<'_>) -> Result<(), Failure> {
+    let started = std::time::Instant::now();
+    let pinned = options.key.map(read_key).transpose()?;
+    let verified = match options.export {
+        Some(path) => verify_export(path, pinned, options.checkpoint)?,
+        None => verify_store(&options, pinned).await?,
+    };
+    let report = Report {
+        events: verified.tree.size(),
+        root: hex(&verified.tree.root()),
+        checkpoint_size: verified.latest.as_ref().map(|s| s.checkpoint.size),
+        key: verified.key.as_ref().map(ToString::to_string),
+        consistent_with: verified.older.as_ref().map(|s| s.checkpoint.size),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    let mut text = String::new();
+    if options.json {
+        text = serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.into()))?;
+        text.push('\n');
+    } else {
+        text += &format!(
+            "ok: {} events verified in {:.3} s, root {}\n",
+            report.events, report.seconds, report.root
+        );
+        text += &match (&report.checkpoint_size, &report.key) {
+            (Some(size), Some(key)) => {
+                format!("checkpoint of size {size} signed by {key}: signature and root match\n")
+            }
+            _ => "no signed checkpoint to check against\n".to_owned(),
+        };
+        if let Some(size) = report.consistent_with {
+            text += &format!(
+                "the checkpoint of size {size} given is consistent with it (append-only)\n"
+            );
+        }
+        if options.key.is_none() && options.export.is_some() {
+            text += "note: the key came with the export; compare it with the key the registry publishes, or pass --key\n";
+        }
+    }
+    // A closed pipe (`| head`) is not a failure of the verification.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `--key`: a verifier key, or a file holding one.
+fn read_key(text: &str) -> Result<NoteVerifier, Failure> {
+    let text = match std::fs::read_to_string(text) {
+        Ok(content) => content,
+        Err(_) => text.to_owned(),
+    };
+    NoteVerifier::parse(text.trim()).map_err(|e| {
+        Failure::User(format!(
+            "--key: {e}; give NAME+KEYID+KEY or a file holding it"
+        ))
+    })
+}
+
+fn open_checkpoint(path: &Path, key: &NoteVerifier) -> Result<SignedCheckpoint, Failure> {
+    let note = std::fs::read_to_string(path)
+        .map_err(|e| Failure::User(format!("cannot read checkpoint {}: {e}", path.display())))?;
+    key.open(&note)
+        .map_err(|e| Failure::User(format!("checkpoint {}: {e}", path.display())))
+}
+
+/// What a replay established.
+struct Verified {
+    tree: transparency::MerkleTree,
+    latest: Option<SignedCheckpoint>,
+    key: Option<NoteVerifier>,
+    /// The earlier checkpoint given with `--checkpoint`, found consistent.
+    older: Option<SignedCheckpoint>,
+}
+
+impl Verified {
+    /// Checks the earlier saved checkpoint, then the latest, against the replayed log.
+    fn finish(
+        verifier: LogVerifier,
+        latest: Option<SignedCheckpoint>,
+        older: Option<SignedCheckpoint>,
+        key: Option<NoteVerifier>,
+    ) -> Result<Self, Failure> {
+        let checkpoints: Vec<&SignedCheckpoint> = older.iter().chain(latest.iter()).collect();
+        let tree = verifier.finish(&checkpoints)?;
+        Ok(Self {
+            tree,
+            latest,
+            key,
+            older,
+        })
+    }
+}
+
+fn verify_export(
+    path: &Path,
+    pinned: Option<NoteVerifier>,
+    older: Option<&Path>,
+) -> Result<Verified, Failure> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| Failure::User(format!("cannot read export {}: {e}", path.display())))?;
+    let mut reader = BufReader::new(file);
+    let mut verifier = LogVerifier::new(Vec::new());
+    let mut trailer: Option<Trailer> = None;
+    let mut line = Vec::new();
+    let mut number = 0u64;
+    loop {
+        line.clear();
+        let read = (&mut reader)
+            .take(EXPORT_LINE_BYTES_MAX as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Failure::User(format!("cannot read export {}: {e}", path.display())))?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        let position = verifier.size() + 1;
+        if line.len() > EXPORT_LINE_BYTES_MAX {
+            return Err(Failure::User(format!(
+                "position {position} (line {number}): the line is longer than {EXPORT_LINE_BYTES_MAX} bytes"
+            )));
+        }
+        if trailer.is_some() {
+            return Err(Failure::User(format!(
+                "line {number}: events after the checkpoint line; the export was altered"
+            )));
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        if text.starts_with(br#"{"checkpoint""#) {
+            trailer = Some(serde_json::from_slice(text).map_err(|e| {
+                Failure::User(format!("line {number}: unreadable checkpoint line: {e}"))
+            })?);
+            continue;
+        }
+        let event = transparency::parse_leaf(text).map_err(|e| {
+            Failure::User(format!(
+                "the export fails verification at position {position} (line {number}): {e}"
+            ))
+        })?;
+        verifier.push(event)?;
+    }
+    let Some(trailer) = trailer else {
+        return Err(Failure::User(
+            "the export has no checkpoint line: it is incomplete or was altered".into(),
+        ));
+    };
+    let shipped = NoteVerifier::parse(&trailer.public_key)
+        .map_err(|e| Failure::User(format!("the export's public key: {e}")))?;
+    let key = match pinned {
+        Some(pinned) => pinned,
+        None => shipped,
+    };
+    let latest = key
+        .open(&trailer.checkpoint)
+        .map_err(|e| Failure::User(format!("the export's checkpoint: {e}")))?;
+    let older = older.map(|p| open_checkpoint(p, &key)).transpose()?;
+    let (signed, held) = (latest.checkpoint.size, verifier.size());
+    if held > signed {
+        return Err(Failure::User(format!(
+            "the export fails verification at position {}: the checkpoint signs {signed} events, the export holds {held}",
+            signed + 1
+        )));
+    }
+    Verified::finish(verifier, Some(latest), older, Some(key))
+}
+
+async fn verify_store(
+    options: &Options<'_>,
+    pinned: Option<NoteVerifier>,
+) -> Result<Verified, Failure> {
+    let data_dir = options.data_dir;
+    let recorded = if data_dir.join(LEAVES_FILE).exists() {
+        LeafRecord::open(data_dir)?.read_all()?
+    } else {
+        Vec::new()
+    };
+    let key = match pinned {
+        Some(key) => Some(key),
+        None => match std::fs::read_to_string(data_dir.join(PUBLIC_KEY_FILE)) {
+            Ok(text) => Some(NoteVerifier::parse(text.trim()).map_err(|e| {
+                Failure::User(format!("{}: {e}", data_dir.join(PUBLIC_KEY_FILE).display()))
+            })?),
+            Err(_) => None,
+        },
+    };
+    let latest_path = data_dir.join(CHECKPOINT_FILE);
+    let latest = match (&key, latest_path.exists()) {
+        (Some(key), true) => Some(open_checkpoint(&latest_path, key)?),
+        _ => None,
+    };
+    let older = match (options.checkpoint, &key) {
+        (Some(path), Some(key)) => Some(open_checkpoint(path, key)?),
+        (Some(_), None) => {
+            return Err(Failure::User(
+                "--checkpoint needs the log's public key: pass --key".into(),
+            ));
+        }
+        _ => None,
+    };
+    if options.store.is_none() && !data_dir.join(crate::store::EMBEDDED_FILE).exists() {
+        return Err(Failure::User(format!(
+            "no event log in {}: give --data-dir of a registry, --store URL, or an export file",
+            data_dir.display()
+        )));
+    }
+    let store = crate::store::open(data_dir, options.store).await?;
+    let mut verifier = LogVerifier::new(recorded);
+    replay_store(store.as_ref(), &mut verifier).await?;
+    Verified::finish(verifier, latest, older, key)
+}
