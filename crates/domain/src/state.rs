@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use imbl::OrdMap;
 
 use crate::event::{Event, EventContext, FieldChange, RecordedEvent};
 use crate::ids::{AspectId, CategoryId, ItemId, RevisionId};
@@ -97,15 +98,16 @@ pub struct RevisionState {
 
 /// The consolidated state of one standard: the fold of its events in force.
 ///
-/// Items are behind `Arc` so that the many versions a timeline keeps share
-/// every item that did not change between them.
+/// The maps are persistent (structurally shared) and items are behind `Arc`,
+/// so cloning a state is O(1) and the many versions a timeline keeps share
+/// everything that did not change between them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Snapshot {
-    pub aspects: BTreeMap<AspectId, AspectState>,
-    pub categories: BTreeMap<CategoryId, CategoryState>,
-    pub items: BTreeMap<ItemId, Arc<ItemState>>,
+    pub aspects: OrdMap<AspectId, AspectState>,
+    pub categories: OrdMap<CategoryId, CategoryState>,
+    pub items: OrdMap<ItemId, Arc<ItemState>>,
     /// Revisions whose events are part of this state, by id.
-    pub revisions: BTreeMap<RevisionId, Arc<RevisionInfo>>,
+    pub revisions: OrdMap<RevisionId, Arc<RevisionInfo>>,
     pub declared_item_count: Option<u32>,
     /// Effective date of the revision that established the standard.
     pub established_on: Option<NaiveDate>,

@@ -112,7 +112,7 @@ pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), Cod
         schema_version: stored.schema_version,
         message,
     };
-    let envelope: Envelope =
+    let envelope: StoredEnvelope =
         serde_json::from_slice(&stored.data).map_err(|e| undecodable(e.to_string()))?;
     if envelope.schema_version > SCHEMA_VERSION {
         return Err(CodecError::FromTheFuture {
@@ -126,14 +126,12 @@ pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), Cod
             "the envelope's type or schema version disagrees with the stored record".into(),
         ));
     }
-    let mut payload = match envelope.payload {
-        Value::Object(map) => map,
-        _ => return Err(undecodable("payload is not an object".into())),
-    };
-    upcast(&envelope.event_type, envelope.schema_version, &mut payload);
-    payload.insert("type".into(), Value::String(envelope.event_type.clone()));
-    let event: Event =
-        serde_json::from_value(Value::Object(payload)).map_err(|e| undecodable(e.to_string()))?;
+    let event = if envelope.schema_version == SCHEMA_VERSION {
+        decode_current(&envelope.event_type, envelope.payload.get())
+    } else {
+        decode_old(&envelope.event_type, envelope.schema_version, envelope.payload.get())
+    }
+    .map_err(undecodable)?;
     Ok((
         jurisdiction,
         RecordedEvent {
@@ -143,12 +141,52 @@ pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), Cod
             context: EventContext {
                 revision: envelope.revision,
                 effective_from: envelope.effective_from,
-                actor: envelope.actor,
-                reason: envelope.reason,
+                actor: envelope.actor.into_owned(),
+                reason: envelope.reason.into_owned(),
             },
             event,
         },
     ))
+}
+
+/// The envelope as read: the payload stays raw text until its type is known.
+#[derive(Deserialize)]
+struct StoredEnvelope<'a> {
+    #[serde(rename = "type")]
+    event_type: String,
+    schema_version: u32,
+    revision: RevisionId,
+    effective_from: NaiveDate,
+    #[serde(borrow)]
+    actor: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    reason: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+}
+
+/// The current version parses once: the type tag is spliced into the payload
+/// text, which is cheaper than building a JSON tree and converting it.
+fn decode_current(event_type: &str, payload: &str) -> Result<Event, String> {
+    let body = payload
+        .trim_start()
+        .strip_prefix('{')
+        .ok_or("payload is not an object")?;
+    let tag = serde_json::to_string(event_type).map_err(|e| e.to_string())?;
+    let separator = if body.trim_start().starts_with('}') { "" } else { "," };
+    let text = format!("{{\"type\":{tag}{separator}{body}");
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// Older versions go through a JSON tree so that upcasters can reshape it.
+fn decode_old(event_type: &str, schema_version: u32, payload: &str) -> Result<Event, String> {
+    let mut payload = match serde_json::from_str(payload).map_err(|e| e.to_string())? {
+        Value::Object(map) => map,
+        _ => return Err("payload is not an object".into()),
+    };
+    upcast(event_type, schema_version, &mut payload);
+    payload.insert("type".into(), Value::String(event_type.to_owned()));
+    serde_json::from_value(Value::Object(payload)).map_err(|e| e.to_string())
 }
 
 /// Brings a payload of an older schema version to the current one, in place.
