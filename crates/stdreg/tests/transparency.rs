@@ -208,6 +208,9 @@ fn tampered_stores_fail_verification_naming_the_first_bad_position() {
         assert!(open.contains("no longer matches"), "{what}: {open}");
         assert!(open.contains("Restore the event store"), "{what}: {open}");
         assert!(open.contains("checkpoint"), "{what}: {open}");
+        // So does the server, before it listens.
+        let serve = registry.user_error(&["serve", "--listen", "127.0.0.1:0"]);
+        assert!(serve.contains("no longer matches"), "{what}: {serve}");
     }
 }
 
