@@ -39,7 +39,10 @@ fn keys_round_trip_through_their_text_forms() {
     for seed in 0..16u8 {
         let signer = NoteSigner::from_seed("example.org/stdreg", [seed; 32]).expect("key");
         let public = signer.verifier().to_string();
-        assert_eq!(NoteVerifier::parse(&public).expect(&public), signer.verifier());
+        assert_eq!(
+            NoteVerifier::parse(&public).expect(&public),
+            signer.verifier()
+        );
         let private = signer.to_private_text();
         assert_eq!(
             NoteSigner::parse(&private).expect("parses").verifier(),
