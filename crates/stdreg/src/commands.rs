@@ -72,12 +72,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     {
         return print_bundled();
     }
-    let (registry, checkpoints) = registry::verifiable::open_verified(
-        store,
-        &global.data_dir,
-        global.signing_key.as_deref(),
-    )
-    .await?;
+    let (registry, checkpoints) =
+        registry::verifiable::open_verified(store, &global.data_dir, global.signing_key.as_deref())
+            .await?;
     let json = global.json;
     let outcome = match cli.command {
         Command::Import {

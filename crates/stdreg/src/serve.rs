@@ -45,12 +45,9 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     }
     let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
     // Refuses a log changed after the fact, before anything is served.
-    let (registry, checkpoints) = registry::verifiable::open_verified(
-        store,
-        &global.data_dir,
-        global.signing_key.as_deref(),
-    )
-    .await?;
+    let (registry, checkpoints) =
+        registry::verifiable::open_verified(store, &global.data_dir, global.signing_key.as_deref())
+            .await?;
     let registry = Arc::new(registry);
     let checkpoints = Arc::new(checkpoints);
     let head = registry
