@@ -11,5 +11,6 @@ pub mod verifiable;
 pub mod view;
 
 pub use service::{
-    CATCH_UP_PAGE, ImportOutcome, Published, Registry, RegistryError, decode_batches, today,
+    CATCH_UP_PAGE, FOLLOW_RETRY_MAX, FOLLOW_RETRY_MIN, ImportOutcome, Published, Registry,
+    RegistryError, decode_batches, today,
 };

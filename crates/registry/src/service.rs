@@ -1,6 +1,7 @@
 //! The registry: load → decide → append with expected version; the timeline kept current from the log.
 
 use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::command::PublishRevision;
@@ -19,6 +20,11 @@ use crate::verifiable::Witness;
 
 /// Events read from the log per page while catching up.
 pub const CATCH_UP_PAGE: usize = 2_000;
+
+/// First wait of [`Registry::follow`] after the store failed.
+pub const FOLLOW_RETRY_MIN: Duration = Duration::from_millis(100);
+/// Longest wait of [`Registry::follow`] between two attempts on a failing store.
+pub const FOLLOW_RETRY_MAX: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -187,10 +193,32 @@ impl Registry {
     }
 
     /// Follows the log until `shutdown` turns true: catch up, then wait for the store's next append.
+    ///
+    /// A store that fails (a restarted database, a dropped connection) is
+    /// retried after [`FOLLOW_RETRY_MIN`], doubling up to [`FOLLOW_RETRY_MAX`],
+    /// for as long as it takes: a server must not go on serving a stale index
+    /// because of one failed read. Any other error (an event this version
+    /// cannot read) ends the follower with that error.
     pub async fn follow(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), RegistryError> {
         let mut head = self.store.subscribe();
+        let mut retry = FOLLOW_RETRY_MIN;
         loop {
-            self.catch_up().await?;
+            match self.catch_up().await {
+                Ok(_) => retry = FOLLOW_RETRY_MIN,
+                Err(RegistryError::Store(error)) => {
+                    tracing::warn!(%error, ?retry, "catching up with the log failed; retrying");
+                    tokio::select! {
+                        _ = tokio::time::sleep(retry) => {}
+                        _ = shutdown.changed() => return Ok(()),
+                    }
+                    if *shutdown.borrow() {
+                        return Ok(());
+                    }
+                    retry = (retry * 2).min(FOLLOW_RETRY_MAX);
+                    continue;
+                }
+                Err(other) => return Err(other),
+            }
             tokio::select! {
                 changed = head.changed() => if changed.is_err() { return Ok(()) },
                 _ = shutdown.changed() => return Ok(()),

@@ -42,13 +42,29 @@ pub fn refused(args: &[&str], needle: &str) {
     assert!(stderr.contains(needle), "stdreg {args:?}: {stderr}");
 }
 
-/// `--store …` or `--data-dir …` for one store.
+/// `--store …` or `--data-dir …` for one store. A shared store still gets a
+/// data directory of its own for the process's local files, never the
+/// default one in the working directory.
 pub fn store_args(store: &str) -> Vec<String> {
     if store.contains("://") {
-        vec!["--store".into(), store.into()]
+        vec![
+            "--store".into(),
+            store.into(),
+            "--data-dir".into(),
+            scratch_dir(),
+        ]
     } else {
         vec!["--data-dir".into(), store.into()]
     }
+}
+
+/// A new, empty folder under the system's temporary directory, one per call.
+pub fn scratch_dir() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("stdreg-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    dir.display().to_string()
 }
 
 pub fn ok_on(store: &str, args: &[&str]) -> String {
@@ -243,4 +259,114 @@ pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
         .build()
         .expect("runtime")
         .block_on(future)
+}
+
+/// A running `stdreg serve`, killed (and reaped) when dropped, also when a
+/// test fails.
+#[derive(Debug)]
+pub struct Server {
+    child: std::process::Child,
+    /// `host:port` it listens on.
+    pub address: String,
+}
+
+/// How long a server may take to open its store, catch up and bind.
+const SERVER_START: Duration = Duration::from_secs(60);
+
+impl Server {
+    /// Starts `stdreg [store args] serve --listen 127.0.0.1:0 [extra]` and
+    /// reads the bound address from the line it prints.
+    pub fn start(store: &str, extra: &[&str]) -> Self {
+        use std::io::BufRead;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stdreg"));
+        command
+            .args(store_args(store))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env_remove("STDREG_STORE")
+            .env_remove("STDREG_DATA_DIR")
+            .env_remove("STDREG_TOKENS")
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("start stdreg serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut server = Self {
+            child,
+            address: String::new(),
+        };
+        // The reader thread keeps draining stdout after the address line, so
+        // the server never blocks on a full pipe; it ends when the server does.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split("http://").nth(1)
+                    && line.contains("serving on")
+                {
+                    let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
+                }
+            }
+        });
+        match rx.recv_timeout(SERVER_START) {
+            Ok(address) => server.address = address,
+            Err(_) => {
+                let status = server.child.try_wait().ok().flatten();
+                panic!(
+                    "stdreg serve printed no address within {SERVER_START:?} (exit status: {status:?})"
+                );
+            }
+        }
+        server
+    }
+
+    /// POSTs a GraphQL request and returns the response's JSON body.
+    pub fn graphql(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+        token: Option<&str>,
+    ) -> serde_json::Value {
+        let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+        let (status, text) = http_post(&self.address, "/graphql", &body, token);
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("graphql answered {status} with non-json ({e}): {text}"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.0 POST (the response ends when the server closes the
+/// connection, so no chunked bodies); returns the status code and body.
+pub fn http_post(address: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to stdreg serve");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "POST {path} HTTP/1.0\r\nHost: {address}\r\nContent-Type: application/json\r\nAccept: application/json\r\n{auth}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("send request");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read response");
+    let response = String::from_utf8(response).expect("utf-8 response");
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .expect("http response with a body");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("http status");
+    (status, body.to_owned())
 }
