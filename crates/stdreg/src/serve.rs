@@ -1,10 +1,12 @@
 //! `stdreg serve`: the GraphQL API over HTTP, kept current by following the log.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use api::auth::{TokenFile, Tokens};
 use clap::Args;
+use registry::Registry;
 use registry::import::ImportFile;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -44,12 +46,7 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         );
     }
     let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
-    // Refuses a log changed after the fact, before anything is served.
-    let (registry, checkpoints) =
-        registry::verifiable::open_verified(store, &global.data_dir, global.signing_key.as_deref())
-            .await?;
-    let registry = Arc::new(registry);
-    let checkpoints = Arc::new(checkpoints);
+    let registry = Arc::new(Registry::open(store).await?);
     let head = registry
         .store()
         .head_position()
@@ -75,20 +72,18 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     let address = listener
         .local_addr()
         .map_err(|e| Failure::Internal(e.into()))?;
-    println!("stdreg is serving on http://{address}");
-    println!("GraphQL endpoint: http://{address}/graphql");
-    println!("GraphiQL: http://{address}/");
+    // A closed standard output (the reader went away) must not stop the server.
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "stdreg is serving on http://{address}");
+    let _ = writeln!(stdout, "GraphQL endpoint: http://{address}/graphql");
+    let _ = writeln!(stdout, "GraphiQL: http://{address}/");
+    let _ = stdout.flush();
+    drop(stdout);
 
     let (stop, stopped) = watch::channel(false);
     let follower = tokio::spawn({
         let registry = Arc::clone(&registry);
         async move { registry.follow(stopped).await }
-    });
-    // A new signed checkpoint after each revision indexed.
-    let notary = tokio::spawn({
-        let (registry, checkpoints) = (Arc::clone(&registry), Arc::clone(&checkpoints));
-        let stopped = stop.subscribe();
-        async move { checkpoints.follow(&registry, stopped).await }
     });
     let app = api::router(api::AppState::new(Arc::clone(&registry), tokens));
     let served = axum::serve(listener, app)
@@ -99,11 +94,6 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(error = %e, "following the log failed"),
         Err(e) => tracing::error!(error = %e, "the log follower stopped abnormally"),
-    }
-    match notary.await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!(error = %e, "signing checkpoints failed"),
-        Err(e) => tracing::error!(error = %e, "the checkpoint signer stopped abnormally"),
     }
     served.map_err(|e| Failure::Internal(e.into()))?;
     tracing::info!("stopped");

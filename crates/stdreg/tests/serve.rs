@@ -36,7 +36,7 @@ fn cli(data_dir: &Path, args: &[&str]) -> String {
 }
 
 /// Starts `stdreg serve --listen 127.0.0.1:0` and reads the bound address from its output.
-async fn start(data_dir: &Path, tokens: &Path) -> (Child, String) {
+async fn start(data_dir: &Path, tokens: &Path) -> (Child, String, tokio::task::JoinHandle<()>) {
     let mut child = Command::new(BIN)
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
@@ -61,7 +61,9 @@ async fn start(data_dir: &Path, tokens: &Path) -> (Child, String) {
     })
     .await
     .expect("the address in time");
-    (child, address)
+    // Keep reading, so that the server never writes into a closed pipe.
+    let drain = tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, address, drain)
 }
 
 /// One HTTP/1.1 request on its own connection; returns status and JSON body.
@@ -88,7 +90,7 @@ async fn http(
     tokio::time::timeout(WAIT, stream.read_to_end(&mut answer))
         .await
         .expect("an answer in time")
-        .expect("read");
+        .unwrap_or_else(|e| panic!("{method} {path} {body}: {e}"));
     let text = String::from_utf8(answer).expect("utf-8");
     let (head, body) = text.split_once("\r\n\r\n").expect("a response");
     let status = head
@@ -148,7 +150,7 @@ async fn serve_answers_over_http_and_websocket_like_the_command_line() {
     )
     .trim()
     .to_owned();
-    let (mut server, address) = start(&data_dir, &tokens).await;
+    let (mut server, address, drain) = start(&data_dir, &tokens).await;
 
     let (status, health) = http(&address, "GET", "/healthz", None, None).await;
     assert_eq!((status, health["status"].as_str()), (200, Some("alive")));
@@ -284,6 +286,7 @@ async fn serve_answers_over_http_and_websocket_like_the_command_line() {
         .expect("stopped in time")
         .expect("exit status");
     assert!(status.success(), "{status:?}");
+    drain.await.expect("standard output read to its end");
 
     // The command line reads the same store and agrees.
     let cli_versions: Value =
