@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use api::auth::{TokenFile, Tokens};
 use clap::Args;
-use registry::Registry;
 use registry::import::ImportFile;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -46,7 +45,12 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         );
     }
     let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
-    let registry = Arc::new(Registry::open(store).await?);
+    // Refuses a log changed after the fact, before anything is served.
+    let (registry, checkpoints) =
+        registry::verifiable::open_verified(store, &global.data_dir, global.signing_key.as_deref())
+            .await?;
+    let registry = Arc::new(registry);
+    let checkpoints = Arc::new(checkpoints);
     let head = registry
         .store()
         .head_position()
@@ -85,6 +89,12 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         let registry = Arc::clone(&registry);
         async move { registry.follow(stopped).await }
     });
+    // A new signed checkpoint after each revision indexed.
+    let notary = tokio::spawn({
+        let (registry, checkpoints) = (Arc::clone(&registry), Arc::clone(&checkpoints));
+        let stopped = stop.subscribe();
+        async move { checkpoints.follow(&registry, stopped).await }
+    });
     let app = api::router(api::AppState::new(Arc::clone(&registry), tokens));
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -94,6 +104,11 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(error = %e, "following the log failed"),
         Err(e) => tracing::error!(error = %e, "the log follower stopped abnormally"),
+    }
+    match notary.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "signing checkpoints failed"),
+        Err(e) => tracing::error!(error = %e, "the checkpoint signer stopped abnormally"),
     }
     served.map_err(|e| Failure::Internal(e.into()))?;
     tracing::info!("stopped");
