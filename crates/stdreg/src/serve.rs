@@ -1,5 +1,7 @@
-//! `stdreg serve`: the GraphQL API over HTTP, kept current by following the log.
+//! `stdreg serve`: the GraphQL API over HTTP, kept current by following the
+//! log, and with `--grpc-listen` the `Log` gRPC service beside it.
 
+use std::future::IntoFuture;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +23,9 @@ pub struct ServeArgs {
     /// Tokens file made by `stdreg token add`; without one every mutation is refused.
     #[arg(long, env = "STDREG_TOKENS")]
     pub tokens: Option<PathBuf>,
+    /// Also serve the log over gRPC (proto/stdreg/v1/log.proto) on this address; port 0 picks a free port.
+    #[arg(long, env = "STDREG_GRPC_LISTEN")]
+    pub grpc_listen: Option<String>,
 }
 
 pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
@@ -76,11 +81,25 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     let address = listener
         .local_addr()
         .map_err(|e| Failure::Internal(e.into()))?;
+    let grpc_listener = match &args.grpc_listen {
+        Some(listen) => Some(TcpListener::bind(listen).await.map_err(|e| {
+            Failure::User(format!(
+                "cannot listen on {listen}: {e}; choose another address with --grpc-listen"
+            ))
+        })?),
+        None => None,
+    };
     // A closed standard output (the reader went away) must not stop the server.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "stdreg is serving on http://{address}");
     let _ = writeln!(stdout, "GraphQL endpoint: http://{address}/graphql");
     let _ = writeln!(stdout, "GraphiQL: http://{address}/");
+    if let Some(listener) = &grpc_listener {
+        let grpc_address = listener
+            .local_addr()
+            .map_err(|e| Failure::Internal(e.into()))?;
+        let _ = writeln!(stdout, "gRPC log service: http://{grpc_address}");
+    }
     let _ = stdout.flush();
     drop(stdout);
 
@@ -95,11 +114,38 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         let stopped = stop.subscribe();
         async move { checkpoints.follow(&registry, stopped).await }
     });
+    let grpc = grpc_listener.map(|listener| {
+        tokio::spawn(grpc::serve(
+            listener,
+            Arc::clone(&registry),
+            Arc::clone(&checkpoints),
+            stop.subscribe(),
+        ))
+    });
     let app = api::router(api::AppState::new(Arc::clone(&registry), tokens));
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // One signal stops both servers: it turns `stop`, which both wait on.
+    let mut stopping = stop.subscribe();
+    let http = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        })
+        .into_future();
+    tokio::pin!(http);
+    let served = tokio::select! {
+        served = &mut http => served,
+        () = shutdown_signal() => {
+            let _ = stop.send(true);
+            http.await
+        }
+    };
     let _ = stop.send(true);
+    if let Some(grpc) = grpc {
+        match grpc.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the gRPC server failed"),
+            Err(e) => tracing::error!(error = %e, "the gRPC server stopped abnormally"),
+        }
+    }
     match follower.await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::error!(error = %e, "following the log failed"),
