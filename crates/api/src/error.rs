@@ -1,6 +1,7 @@
 //! Errors of the API and the stable `extensions.code` each maps to.
 
 use async_graphql::ErrorExtensions;
+use compliance::ComplianceError;
 use registry::RegistryError;
 
 /// The stable codes clients branch on (`errors[].extensions.code`).
@@ -86,6 +87,9 @@ pub enum ApiError {
     /// The registry refused or failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// A compliance question that cannot be asked (of `CN`, of an unknown division, before any national standard).
+    #[error(transparent)]
+    Compliance(#[from] ComplianceError),
 }
 
 impl ApiError {
@@ -102,6 +106,13 @@ impl ApiError {
                 | RegistryError::UnknownNationalRevision { .. } => Code::Rejected,
                 RegistryError::NoSuchStandard(_) => Code::NotFound,
                 RegistryError::Import(_) => Code::BadUserInput,
+                _ => Code::Internal,
+            },
+            ApiError::Compliance(e) => match e {
+                ComplianceError::NationalIsReference => Code::BadUserInput,
+                ComplianceError::UnknownProvince(_) | ComplianceError::NoNationalStandard => {
+                    Code::NotFound
+                }
                 _ => Code::Internal,
             },
         }

@@ -8,6 +8,7 @@
 //! principal as the actor.
 
 pub mod auth;
+mod compliance_types;
 mod error;
 mod http;
 pub mod limits;

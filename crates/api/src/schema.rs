@@ -9,9 +9,10 @@ use futures::Stream;
 use registry::Published;
 
 use crate::auth::Caller;
+use crate::compliance_types::{self, ComplianceReportObj, ComplianceSummaryObj};
 use crate::error::{ApiError, ApiResult, IntoGraphql};
 use crate::limits;
-use crate::scalars::DateTime;
+use crate::scalars::{Date, DateTime};
 use crate::shared::{EventSelection, Shared, cursor, events_after, parse_cursor};
 use crate::types::{
     EventObj, RevisionKind, RevisionObj, StandardObj, parse_jurisdiction, parse_revision, shared,
@@ -124,6 +125,37 @@ impl Query {
             },
             edges,
         })
+    }
+
+    /// Compliance of one locality (a six-digit division code) at `validAt`
+    /// (default: today) as the registry stood at `knownAt` (default: now),
+    /// whether or not a standard is on record for it: a province with none
+    /// past the deadline is `IMPLEMENTATION_MISSING`. `CN` is refused
+    /// (`BAD_USER_INPUT`): it is the reference; a code in none of the 31
+    /// provincial-level divisions is `NOT_FOUND`.
+    async fn compliance(
+        &self,
+        ctx: &Context<'_>,
+        jurisdiction: String,
+        valid_at: Option<Date>,
+        known_at: Option<DateTime>,
+    ) -> ApiResult<ComplianceReportObj> {
+        let jurisdiction = parse_jurisdiction(&jurisdiction).gql()?;
+        compliance_types::report(ctx, &jurisdiction, valid_at, known_at)
+    }
+
+    /// One line of compliance per locality below `parent` (`CN`: every
+    /// provincial-level division, and every city and county with a standard on
+    /// record) at `validAt` (default: today), as the registry stood at `knownAt`.
+    async fn compliance_summary(
+        &self,
+        ctx: &Context<'_>,
+        parent: String,
+        valid_at: Option<Date>,
+        known_at: Option<DateTime>,
+    ) -> ApiResult<ComplianceSummaryObj> {
+        let parent = parse_jurisdiction(&parent).gql()?;
+        compliance_types::summary(ctx, &parent, valid_at, known_at)
     }
 
     /// Global position of the last event this server has indexed. As a cursor

@@ -12,6 +12,7 @@ use domain::state::{ItemState, Snapshot, Status};
 use timeline::{Diff, HistoryEntry, ItemChange, LineageLink, StandardTimeline, StructureChange};
 
 use crate::auth::Caller;
+use crate::compliance_types::{self, ComplianceHistoryObj, ComplianceReportObj};
 use crate::error::{ApiError, ApiResult, IntoGraphql};
 use crate::scalars::{Date, DateTime};
 use crate::shared::{RevisionMeta, Shared, cursor};
@@ -52,11 +53,11 @@ pub(crate) fn parse_revision(id: &str) -> Result<RevisionId, ApiError> {
     RevisionId::parse(id).map_err(|e| ApiError::BadInput(e.to_string()))
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     registry::today(Utc::now())
 }
 
-fn known<T: Clone>(value: &Known<T>) -> Option<T> {
+pub(crate) fn known<T: Clone>(value: &Known<T>) -> Option<T> {
     value.as_known().cloned()
 }
 
@@ -170,6 +171,35 @@ impl StandardObj {
                 )))
             }
         })
+    }
+
+    /// Compliance of this local standard's locality at `validAt` (default:
+    /// today) as the registry stood at `knownAt` (default: now), against the
+    /// national edition in force and the standards above it (docs/compliance.md).
+    /// `null` for `CN`, the reference every locality is measured against.
+    async fn compliance(
+        &self,
+        ctx: &Context<'_>,
+        valid_at: Option<Date>,
+        known_at: Option<DateTime>,
+    ) -> ApiResult<Option<ComplianceReportObj>> {
+        if self.jurisdiction.is_national() {
+            return Ok(None);
+        }
+        compliance_types::report(ctx, &self.jurisdiction, valid_at, known_at).map(Some)
+    }
+
+    /// The dates on which this locality's compliance status or findings changed,
+    /// as recorded by `knownAt` (default: now). `null` for `CN`.
+    async fn compliance_changes(
+        &self,
+        ctx: &Context<'_>,
+        known_at: Option<DateTime>,
+    ) -> ApiResult<Option<ComplianceHistoryObj>> {
+        if self.jurisdiction.is_national() {
+            return Ok(None);
+        }
+        compliance_types::history(ctx, &self.jurisdiction, known_at).map(Some)
     }
 
     /// What changed from one point to another (both default to today, as known now).
@@ -666,7 +696,7 @@ pub(crate) struct FieldProvenance {
 
 /// 服务标准: the official text plus the levels it states.
 #[derive(Debug, Clone)]
-pub(crate) struct ServiceStandardObj(ServiceStandard);
+pub(crate) struct ServiceStandardObj(pub(crate) ServiceStandard);
 
 #[Object(name = "ServiceStandard")]
 impl ServiceStandardObj {
@@ -684,7 +714,7 @@ impl ServiceStandardObj {
 
 /// A structured level stated by a service standard.
 #[derive(Debug, Clone)]
-pub(crate) struct LevelObj(model::Level);
+pub(crate) struct LevelObj(pub(crate) model::Level);
 
 #[Object(name = "Level")]
 impl LevelObj {

@@ -1,6 +1,7 @@
 //! The API driven in-process through its router: every query, the mutation,
 //! each error code and limit. The subscription runs on the schema itself.
 
+mod compliance;
 mod limits;
 mod mutations;
 mod protocol;
@@ -104,15 +105,26 @@ impl Harness {
     }
 
     pub async fn with_limits(limits: Limits) -> Self {
+        Self::build(limits, true).await
+    }
+
+    /// A harness over an empty log: nothing imported.
+    pub async fn empty() -> Self {
+        Self::build(Limits::default(), false).await
+    }
+
+    async fn build(limits: Limits, national: bool) -> Self {
         let store = Arc::new(TestStore::default());
         let registry = Registry::open(store.clone() as Arc<dyn EventStore>)
             .await
             .expect("open");
-        let revisions = registry::bundled::national_revisions().expect("bundled data");
-        registry
-            .import(&ImportFile::new(revisions), "import")
-            .await
-            .expect("import");
+        if national {
+            let revisions = registry::bundled::national_revisions().expect("bundled data");
+            registry
+                .import(&ImportFile::new(revisions), "import")
+                .await
+                .expect("import");
+        }
         let mut file = TokenFile::default();
         let now = chrono::Utc::now();
         let (national, _) = file
