@@ -251,7 +251,7 @@ impl Progress {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(total);
             let style = ProgressStyle::with_template(
-                "{msg:>9} [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",
+                "{msg:>9} [{bar:40}] {pos}/{len} events ({elapsed} so far, {eta} left)",
             )
             .map(|s| s.progress_chars("=> "))
             .unwrap_or_else(|_| ProgressStyle::default_bar());
