@@ -140,6 +140,8 @@ pub enum Command {
     },
     /// Serve the GraphQL API (GraphiQL at /); imports the bundled national data into an empty store first.
     Serve(crate::serve::ServeArgs),
+    /// Follow a registry's log over gRPC into this data directory, verifying every signed checkpoint (docs/verification.md).
+    Mirror(crate::mirror::MirrorArgs),
     /// Manage the bearer tokens `stdreg serve --tokens FILE` accepts for mutations.
     Token(crate::token::TokenArgs),
     /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.

@@ -42,6 +42,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Serve(args) = &cli.command {
         return crate::serve::run(args, global).await;
     }
+    if let Command::Mirror(args) = &cli.command {
+        return crate::mirror::run(args, global).await;
+    }
     if let Command::Token(args) = &cli.command {
         return crate::token::run(args, global.json);
     }
@@ -206,9 +209,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
             "bench is run before a store is opened"
         ))),
-        Command::Serve(_) | Command::Token(_) => Err(Failure::Internal(anyhow::anyhow!(
-            "serve and token are run before a store is opened"
-        ))),
+        Command::Serve(_) | Command::Token(_) | Command::Mirror(_) => Err(Failure::Internal(
+            anyhow::anyhow!("serve, token and mirror are run before a store is opened"),
+        )),
         Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
             anyhow::anyhow!("this command is run before a store is opened"),
         )),

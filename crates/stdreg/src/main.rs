@@ -11,6 +11,7 @@ mod commands;
 mod compliance;
 mod export;
 mod migrate;
+mod mirror;
 mod render;
 mod serve;
 mod store;
