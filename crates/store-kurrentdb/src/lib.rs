@@ -67,6 +67,11 @@
 //! the same new id to different streams at the same moment would both
 //! succeed; stdreg's ids are fresh UUIDv7s, so that needs a broken client.
 //!
+//! Keep the client's default node preference (the leader): an append
+//! reports the global position of its last event, which it reads back from
+//! `$all`, and a follower node may serve `$all` a moment late (the store
+//! retries a few reads before it reports a backend error).
+//!
 //! `import_stored` validates the whole batch before writing, but writes one
 //! KurrentDB append per run of consecutive events of one stream: if the
 //! server fails part-way, the events before the failure stay imported. They

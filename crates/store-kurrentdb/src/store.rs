@@ -29,6 +29,11 @@ const INDEX_PAGE: usize = 1_000;
 /// the real type is in the metadata).
 const UNTYPED: &str = "stdreg-untyped";
 
+/// Reads of `$all` before an appended event must have shown up, and the first
+/// wait between them (doubling).
+const VISIBLE_RETRIES: u32 = 6;
+const VISIBLE_RETRY_FIRST: Duration = Duration::from_millis(20);
+
 /// Version of the metadata layout written with every event.
 const METADATA_VERSION: u32 = 1;
 
@@ -338,6 +343,29 @@ impl Inner {
         Ok(head)
     }
 
+    /// The global position of an event this store has just appended. A
+    /// commit is readable from the leader at once; the bounded retries cover
+    /// a node that serves `$all` a moment behind it.
+    async fn position_of(&self, id: Option<Uuid>) -> Result<u64, StoreError> {
+        let mut wait = VISIBLE_RETRY_FIRST;
+        for _ in 0..VISIBLE_RETRIES {
+            self.catch_up().await.map_err(CatchUpError::into_store)?;
+            if let Some(id) = id
+                && let Some(position) = self.index.lock().await.ids.get(&id).copied()
+            {
+                return Ok(position);
+            }
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+        Err(StoreError::Backend {
+            message: format!(
+                "the append was committed but has not shown up in $all after {VISIBLE_RETRIES} reads; check that the connection reads from the leader (node preference)"
+            ),
+            source: None,
+        })
+    }
+
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
         let options = ReadStreamOptions::default()
             .backwards()
@@ -500,18 +528,7 @@ impl EventStore for KurrentStore {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let stream_version = self.inner.write(stream, expected, batch).await?;
-        self.inner
-            .catch_up()
-            .await
-            .map_err(CatchUpError::into_store)?;
-        let index = self.inner.index.lock().await;
-        let last_global_position = last_id
-            .and_then(|id| index.ids.get(&id).copied())
-            .ok_or_else(|| {
-                StoreError::Corrupt(
-                    "an appended event is missing from the filtered $all read".to_owned(),
-                )
-            })?;
+        let last_global_position = self.inner.position_of(last_id).await?;
         Ok(AppendOutcome {
             stream_version,
             last_global_position,
