@@ -129,7 +129,11 @@ pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), Cod
     let event = if envelope.schema_version == SCHEMA_VERSION {
         decode_current(&envelope.event_type, envelope.payload.get())
     } else {
-        decode_old(&envelope.event_type, envelope.schema_version, envelope.payload.get())
+        decode_old(
+            &envelope.event_type,
+            envelope.schema_version,
+            envelope.payload.get(),
+        )
     }
     .map_err(undecodable)?;
     Ok((
@@ -173,7 +177,11 @@ fn decode_current(event_type: &str, payload: &str) -> Result<Event, String> {
         .strip_prefix('{')
         .ok_or("payload is not an object")?;
     let tag = serde_json::to_string(event_type).map_err(|e| e.to_string())?;
-    let separator = if body.trim_start().starts_with('}') { "" } else { "," };
+    let separator = if body.trim_start().starts_with('}') {
+        ""
+    } else {
+        ","
+    };
     let text = format!("{{\"type\":{tag}{separator}{body}");
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
