@@ -268,6 +268,8 @@ pub struct Server {
     child: std::process::Child,
     /// `host:port` it listens on.
     pub address: String,
+    /// `http://host:port` of its gRPC log service, when started with `--grpc-listen`.
+    pub grpc_url: Option<String>,
 }
 
 /// How long a server may take to open its store, catch up and bind.
@@ -294,7 +296,9 @@ impl Server {
         let mut server = Self {
             child,
             address: String::new(),
+            grpc_url: None,
         };
+        let grpc = extra.contains(&"--grpc-listen");
         // The reader thread keeps draining stdout after the address line, so
         // the server never blocks on a full pipe; it ends when the server does.
         let (tx, rx) = std::sync::mpsc::channel();
@@ -306,8 +310,22 @@ impl Server {
                 {
                     let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
                 }
+                if let Some(rest) = line.strip_prefix("gRPC log service: ") {
+                    let _ = tx.send(rest.trim().to_owned());
+                }
             }
         });
+        // The gRPC address is printed after the HTTP one.
+        if grpc {
+            match (rx.recv_timeout(SERVER_START), rx.recv_timeout(SERVER_START)) {
+                (Ok(address), Ok(url)) => {
+                    server.address = address;
+                    server.grpc_url = Some(url);
+                    return server;
+                }
+                _ => panic!("stdreg serve printed no gRPC address within {SERVER_START:?}"),
+            }
+        }
         match rx.recv_timeout(SERVER_START) {
             Ok(address) => server.address = address,
             Err(_) => {
