@@ -16,6 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use registry::Registry;
+use registry::verifiable::Checkpoints;
 use serde_json::{Value, json};
 
 use crate::auth::{Caller, Tokens};
@@ -24,12 +25,15 @@ use crate::limits::{self, Limits};
 use crate::schema::{ApiSchema, build_schema};
 use crate::shared::Shared;
 
-/// What the server needs: the registry, the tokens it accepts, its limits.
+/// What the server needs: the registry, the tokens it accepts, its limits,
+/// and the signed checkpoints of its log when it has a data directory.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub registry: Arc<Registry>,
     pub tokens: Arc<Tokens>,
     pub limits: Limits,
+    /// `None`: no checkpoints are signed (`Query.checkpoint` is `null`); proofs are still served.
+    pub checkpoints: Option<Arc<Checkpoints>>,
 }
 
 impl AppState {
@@ -38,7 +42,14 @@ impl AppState {
             registry,
             tokens: Arc::new(tokens),
             limits: Limits::default(),
+            checkpoints: None,
         }
+    }
+
+    /// Serves the latest checkpoint signed by `checkpoints`.
+    pub fn with_checkpoints(mut self, checkpoints: Arc<Checkpoints>) -> Self {
+        self.checkpoints = Some(checkpoints);
+        self
     }
 }
 
@@ -61,7 +72,10 @@ impl App {
 /// The schema over a registry, for running operations without HTTP (tests, benchmarks).
 /// Requests should carry a [`Caller`] as data; without one they run as the public.
 pub fn schema(state: &AppState) -> ApiSchema {
-    build_schema(Arc::new(Shared::new(Arc::clone(&state.registry))))
+    build_schema(Arc::new(Shared::new(
+        Arc::clone(&state.registry),
+        state.checkpoints.clone(),
+    )))
 }
 
 /// The whole HTTP surface. The schema is built here, once.

@@ -12,6 +12,7 @@ mod compliance_types;
 mod error;
 mod http;
 pub mod limits;
+mod log_proofs;
 mod scalars;
 mod schema;
 mod shared;

@@ -12,6 +12,7 @@ use crate::auth::Caller;
 use crate::compliance_types::{self, ComplianceReportObj, ComplianceSummaryObj};
 use crate::error::{ApiError, ApiResult, IntoGraphql};
 use crate::limits;
+use crate::log_proofs;
 use crate::scalars::{Date, DateTime};
 use crate::shared::{EventSelection, Shared, cursor, events_after, parse_cursor};
 use crate::types::{
@@ -156,6 +157,43 @@ impl Query {
     ) -> ApiResult<ComplianceSummaryObj> {
         let parent = parse_jurisdiction(&parent).gql()?;
         compliance_types::summary(ctx, &parent, valid_at, known_at)
+    }
+
+    /// The latest checkpoint this server signed: the log's size and Merkle
+    /// root under its key (docs/verification.md). `null` when the server signs
+    /// no checkpoints (no data directory) or has signed none yet.
+    async fn checkpoint(&self, ctx: &Context<'_>) -> Option<log_proofs::Checkpoint> {
+        log_proofs::checkpoint(shared(ctx))
+    }
+
+    /// Proof that the event at global `position` is in the tree of `treeSize`
+    /// events (default: every event indexed), to check against a signed
+    /// checkpoint of that size. `BAD_USER_INPUT` when the position is not in
+    /// that tree or the size is beyond the log.
+    async fn inclusion_proof(
+        &self,
+        ctx: &Context<'_>,
+        position: i64,
+        tree_size: Option<i64>,
+    ) -> ApiResult<Option<log_proofs::InclusionProof>> {
+        log_proofs::inclusion_proof(shared(ctx), position, tree_size)
+            .map(Some)
+            .gql()
+    }
+
+    /// Proof that the tree of `fromSize` events (a checkpoint saved earlier) is
+    /// a prefix of the tree of `toSize` events (default: every event indexed):
+    /// nothing recorded before was changed. `BAD_USER_INPUT` unless
+    /// 1 <= fromSize <= toSize <= the log's size.
+    async fn consistency_proof(
+        &self,
+        ctx: &Context<'_>,
+        from_size: i64,
+        to_size: Option<i64>,
+    ) -> ApiResult<Option<log_proofs::ConsistencyProof>> {
+        log_proofs::consistency_proof(shared(ctx), from_size, to_size)
+            .map(Some)
+            .gql()
     }
 
     /// Global position of the last event this server has indexed. As a cursor

@@ -8,6 +8,7 @@ use domain::event::{Event, RecordedEvent};
 use domain::ids::{Jurisdiction, RevisionId};
 use domain::model::{RevisionInfo, RevisionKind};
 use registry::Registry;
+use registry::verifiable::Checkpoints;
 use timeline::Timeline;
 
 use crate::error::ApiError;
@@ -32,14 +33,16 @@ pub(crate) struct RevisionIndex {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub registry: Arc<Registry>,
+    pub checkpoints: Option<Arc<Checkpoints>>,
     /// Rebuilt when the log has moved on; most requests reuse it.
     revisions: RwLock<Arc<RevisionIndex>>,
 }
 
 impl Shared {
-    pub fn new(registry: Arc<Registry>) -> Self {
+    pub fn new(registry: Arc<Registry>, checkpoints: Option<Arc<Checkpoints>>) -> Self {
         Self {
             registry,
+            checkpoints,
             revisions: RwLock::new(Arc::new(RevisionIndex::default())),
         }
     }

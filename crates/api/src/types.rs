@@ -14,6 +14,7 @@ use timeline::{Diff, HistoryEntry, ItemChange, LineageLink, StandardTimeline, St
 use crate::auth::Caller;
 use crate::compliance_types::{self, ComplianceHistoryObj, ComplianceReportObj};
 use crate::error::{ApiError, ApiResult, IntoGraphql};
+use crate::log_proofs;
 use crate::scalars::{Date, DateTime};
 use crate::shared::{RevisionMeta, Shared, cursor};
 
@@ -1363,6 +1364,13 @@ impl EventObj {
     /// The cursor of this event for `events(after:)` and the subscription.
     async fn cursor(&self) -> String {
         cursor(self.event.global_position)
+    }
+
+    /// The event's leaf in the log's Merkle tree, base64 of SHA-256(0x00 ‖ its
+    /// canonical bytes) (docs/verification.md): what `inclusionProof` proves.
+    /// `null` only for an event the server has not indexed yet.
+    async fn leaf_hash(&self, ctx: &Context<'_>) -> Option<String> {
+        log_proofs::leaf_hash(shared(ctx), self.event.global_position)
     }
 
     /// The event's type, e.g. `revision_published`, `item_amended`.

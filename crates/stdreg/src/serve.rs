@@ -122,7 +122,10 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             stop.subscribe(),
         ))
     });
-    let app = api::router(api::AppState::new(Arc::clone(&registry), tokens));
+    let app = api::router(
+        api::AppState::new(Arc::clone(&registry), tokens)
+            .with_checkpoints(Arc::clone(&checkpoints)),
+    );
     // One signal stops both servers: it turns `stop`, which both wait on.
     let mut stopping = stop.subscribe();
     let http = axum::serve(listener, app)

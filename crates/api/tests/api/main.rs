@@ -3,6 +3,7 @@
 
 mod compliance;
 mod limits;
+mod log_proofs;
 mod mutations;
 mod protocol;
 mod queries;
@@ -25,6 +26,7 @@ use event_store::{
     StreamId,
 };
 use registry::Registry;
+use registry::verifiable::Checkpoints;
 use registry::import::ImportFile;
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -151,6 +153,13 @@ impl Harness {
             sichuan,
             auditor,
         }
+    }
+
+    /// The same registry served with the checkpoints signed in a data directory.
+    pub fn with_checkpoints(mut self, checkpoints: Arc<Checkpoints>) -> Self {
+        self.state = self.state.with_checkpoints(checkpoints);
+        self.router = router(self.state.clone());
+        self
     }
 
     pub fn fail_appends(&self) {
