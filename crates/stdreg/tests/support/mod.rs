@@ -288,7 +288,7 @@ impl Server {
             .env_remove("STDREG_STORE")
             .env_remove("STDREG_DATA_DIR")
             .env_remove("STDREG_TOKENS")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "error")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped());
         let mut child = command.spawn().expect("start stdreg serve");
