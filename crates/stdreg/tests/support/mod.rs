@@ -44,17 +44,20 @@ pub fn refused(args: &[&str], needle: &str) {
 
 /// `--store …` or `--data-dir …` for one store. A shared store still gets a
 /// data directory of its own for the process's local files, never the
-/// default one in the working directory.
-pub fn store_args(store: &str) -> Vec<String> {
+/// default one in the working directory; it is removed when the returned
+/// guard drops.
+pub fn store_args(store: &str) -> (Vec<String>, Option<tempfile::TempDir>) {
     if store.contains("://") {
-        vec![
+        let scratch = tempfile::tempdir().expect("create a scratch data directory");
+        let args = vec![
             "--store".into(),
             store.into(),
             "--data-dir".into(),
-            scratch_dir(),
-        ]
+            scratch.path().display().to_string(),
+        ];
+        (args, Some(scratch))
     } else {
-        vec!["--data-dir".into(), store.into()]
+        (vec!["--data-dir".into(), store.into()], None)
     }
 }
 
@@ -68,7 +71,7 @@ pub fn scratch_dir() -> String {
 }
 
 pub fn ok_on(store: &str, args: &[&str]) -> String {
-    let mut all: Vec<String> = store_args(store);
+    let (mut all, _scratch) = store_args(store);
     all.extend(args.iter().map(|a| (*a).to_owned()));
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     ok(&all)
@@ -270,6 +273,9 @@ pub struct Server {
     pub address: String,
     /// `http://host:port` of its gRPC log service, when started with `--grpc-listen`.
     pub grpc_url: Option<String>,
+    /// The scratch data directory of a server on a shared store, removed
+    /// after the server is killed.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 /// How long a server may take to open its store, catch up and bind.
@@ -280,9 +286,10 @@ impl Server {
     /// reads the bound address from the line it prints.
     pub fn start(store: &str, extra: &[&str]) -> Self {
         use std::io::BufRead;
+        let (store_args, scratch) = store_args(store);
         let mut command = Command::new(env!("CARGO_BIN_EXE_stdreg"));
         command
-            .args(store_args(store))
+            .args(store_args)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env_remove("STDREG_STORE")
@@ -297,6 +304,7 @@ impl Server {
             child,
             address: String::new(),
             grpc_url: None,
+            _scratch: scratch,
         };
         let grpc = extra.contains(&"--grpc-listen");
         // The reader thread keeps draining stdout after the address line, so
