@@ -93,7 +93,7 @@ pub enum RegistryError {
     Transparency(#[from] transparency::TransparencyError),
 }
 
-
+/// What a publish recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
     pub revision: RevisionId,
