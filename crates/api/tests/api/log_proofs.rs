@@ -44,7 +44,9 @@ async fn inclusion_proofs_verify_against_the_root() {
         (size / 2, Some(size - 1)),
     ];
     for (position, asked) in cases {
-        let data = h.data(INCLUSION, json!({ "p": position, "n": asked })).await;
+        let data = h
+            .data(INCLUSION, json!({ "p": position, "n": asked }))
+            .await;
         let proof = &data["inclusionProof"];
         let n = asked.unwrap_or(size);
         assert_eq!(proof["position"], position);
@@ -178,7 +180,9 @@ fn open(checkpoint: &Value) -> transparency::SignedCheckpoint {
 async fn the_checkpoint_verifies_and_proofs_check_against_it() {
     let dir = tempfile::tempdir().expect("data dir");
     let checkpoints = Arc::new(Checkpoints::open(dir.path(), None).expect("checkpoints"));
-    let h = Harness::new().await.with_checkpoints(Arc::clone(&checkpoints));
+    let h = Harness::new()
+        .await
+        .with_checkpoints(Arc::clone(&checkpoints));
     checkpoints.sign(&h.state.registry).expect("sign");
 
     let first = h.data(CHECKPOINT, json!({})).await["checkpoint"].clone();

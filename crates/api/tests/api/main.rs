@@ -26,8 +26,8 @@ use event_store::{
     StreamId,
 };
 use registry::Registry;
-use registry::verifiable::Checkpoints;
 use registry::import::ImportFile;
+use registry::verifiable::Checkpoints;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tower::ServiceExt;
