@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 pub mod append;
+pub mod http;
 pub mod limits;
 pub mod machine;
 pub mod measure;
@@ -23,6 +24,7 @@ pub mod synthetic;
 mod text;
 
 pub use append::{AppendFigures, AppendPlan};
+pub use http::{HttpFigures, HttpPlan};
 pub use machine::{Latency, Machine};
 pub use measure::{SizeFigures, measure_store};
 pub use synthetic::{Coverage, Generated, Workload};
@@ -70,6 +72,9 @@ pub enum Error {
     /// The raw PostgreSQL writer failed (check the URL and that the server runs).
     #[error("raw PostgreSQL writes failed: {0}")]
     Postgres(#[from] sqlx::Error),
+    /// The server under load, or the load generator, failed.
+    #[error("the HTTP benchmark failed: {0}")]
+    Http(String),
 }
 
 /// How the parent starts measuring children: the `stdreg` binary and its arguments.
@@ -96,6 +101,8 @@ pub struct Config {
     /// Where temporary stores go; the system's temporary directory when `None`.
     pub temp_root: Option<PathBuf>,
     pub threads: usize,
+    /// The HTTP figure; `None` leaves it out.
+    pub http: Option<HttpPlan>,
 }
 
 impl Config {
@@ -114,6 +121,14 @@ impl Config {
             children: None,
             temp_root: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            http: Some(HttpPlan {
+                connections: HTTP_CONNECTIONS_DEFAULT.to_vec(),
+                seconds: HTTP_SECONDS_DEFAULT,
+                requests_max: HTTP_REQUESTS_MAX,
+                synthetic: true,
+                pin: true,
+                breakdown_runs: HTTP_BREAKDOWN_RUNS,
+            }),
         }
     }
 
@@ -127,6 +142,15 @@ impl Config {
                 single_commits: 20,
                 batch_events: 1_000,
             },
+            // Only that the load generator and its checks work: two connections for one second.
+            http: Some(HttpPlan {
+                connections: vec![2],
+                seconds: 1.0,
+                requests_max: HTTP_REQUESTS_MAX,
+                synthetic: false,
+                pin: false,
+                breakdown_runs: 50,
+            }),
             ..Self::full()
         }
     }
@@ -150,6 +174,24 @@ impl Config {
             return Err(Error::Config(
                 "append rounds, commits and batch size must be above 0".into(),
             ));
+        }
+        if let Some(http) = &self.http {
+            if http.connections.is_empty()
+                || http
+                    .connections
+                    .iter()
+                    .any(|&n| n == 0 || n > HTTP_CONNECTIONS_MAX)
+            {
+                return Err(Error::Config(format!(
+                    "HTTP connections must be 1 to {HTTP_CONNECTIONS_MAX}"
+                )));
+            }
+            if !(http.seconds > 0.0 && http.seconds <= HTTP_SECONDS_MAX) {
+                return Err(Error::Config(format!(
+                    "HTTP seconds must be above 0 and at most {HTTP_SECONDS_MAX}, not {}",
+                    http.seconds
+                )));
+            }
         }
         Ok(())
     }
@@ -181,6 +223,7 @@ pub struct Report {
     pub sizes: Vec<SizeFigures>,
     pub cold_start: Option<ColdStart>,
     pub append: Vec<AppendFigures>,
+    pub http: Option<HttpFigures>,
     /// Why a figure is missing.
     pub left_out: Vec<String>,
 }
@@ -210,6 +253,7 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
     let mut sizes = Vec::new();
     let mut cold_start = None;
     let mut left_out = Vec::new();
+    let mut http_runs = Vec::new();
     let mut ordered = config.sizes.clone();
     ordered.sort_unstable();
     ordered.dedup();
@@ -233,6 +277,7 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
                 mismatches: figures.mismatches,
             });
         }
+        let figures_items = figures.national_edition_items;
         sizes.push(figures);
         if size == largest {
             match &config.children {
@@ -242,6 +287,22 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
                 }
                 None => left_out
                     .push("cold start: needs the stdreg binary to start as a child process".into()),
+            }
+            match (&config.http, &config.children, figures_items) {
+                (Some(plan), Some(children), Some(items)) if plan.synthetic => {
+                    http_runs.push(
+                        http::run_synthetic(plan, &children.exe, dir.path(), events, items, progress)
+                            .await?,
+                    );
+                }
+                (Some(plan), None, _) if plan.synthetic => left_out.push(
+                    "HTTP on the synthetic workload: needs the stdreg binary to start as a child process"
+                        .into(),
+                ),
+                (Some(plan), Some(_), None) if plan.synthetic => left_out.push(
+                    "HTTP on the synthetic workload: it has no national edition at 2022-01-01".into(),
+                ),
+                _ => {}
             }
         }
         dir.close()?;
@@ -270,6 +331,39 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
         None => left_out
             .push("PostgreSQL append: no --postgres URL and STDREG_TEST_POSTGRES_URL unset".into()),
     }
+    let http = match &config.http {
+        Some(plan) => {
+            let exe = config.children.as_ref().map(|c| c.exe.as_path());
+            let placements = match exe {
+                None => vec![http::Placement::InProcess],
+                Some(_) if !plan.pin => vec![http::Placement::Shared],
+                Some(_) if http::can_pin(machine.cores).await => vec![
+                    http::Placement::Shared,
+                    http::Placement::ClientPinned,
+                    http::Placement::Split,
+                ],
+                Some(_) => {
+                    left_out.push(
+                        "HTTP with pinned processes: taskset is missing or there are fewer than 2 cores"
+                            .into(),
+                    );
+                    vec![http::Placement::Shared]
+                }
+            };
+            let (mut runs, breakdown) =
+                http::run_bundled(plan, exe, &placements, &|| temp_dir(config), progress).await?;
+            runs.append(&mut http_runs);
+            Some(HttpFigures {
+                query: http::EDITION_QUERY.into(),
+                runs,
+                breakdown: Some(breakdown),
+            })
+        }
+        None => {
+            left_out.push("HTTP: not asked for".into());
+            None
+        }
+    };
     Ok(Report {
         machine,
         seed: config.seed,
@@ -277,6 +371,7 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
         sizes,
         cold_start,
         append,
+        http,
         left_out,
     })
 }

@@ -45,3 +45,30 @@ pub const SIZES_DEFAULT: [u64; 3] = [10_000, 1_000_000, 3_000_000];
 
 /// Sizes of `--quick`.
 pub const SIZES_QUICK: [u64; 1] = [2_000];
+
+/// Concurrent keep-alive connections of the HTTP load levels (2× cores up to 64 on 2 cores).
+pub const HTTP_CONNECTIONS_DEFAULT: [usize; 3] = [4, 16, 64];
+
+/// Length of one HTTP load level, in seconds.
+pub const HTTP_SECONDS_DEFAULT: f64 = 10.0;
+
+/// Most requests of one HTTP load level.
+pub const HTTP_REQUESTS_MAX: u64 = 2_000_000;
+
+/// Most latency samples one load connection keeps (bounds its memory).
+pub const HTTP_SAMPLES_MAX: usize = 2_000_000;
+
+/// Most concurrent connections of one load level.
+pub const HTTP_CONNECTIONS_MAX: usize = 1_024;
+
+/// Longest an HTTP load level may be asked to run, in seconds.
+pub const HTTP_SECONDS_MAX: f64 = 600.0;
+
+/// Sequential requests per step of the in-process timing breakdown.
+pub const HTTP_BREAKDOWN_RUNS: usize = 2_000;
+
+/// Longest `stdreg serve` may take to open, verify and index its log and print its address.
+pub const SERVER_START_SECS: u64 = 600;
+
+/// Longest a load connection waits for the server to close after its last request.
+pub const HTTP_CLOSE_SECS: u64 = 5;

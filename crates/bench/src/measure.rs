@@ -48,6 +48,9 @@ pub struct SizeFigures {
     pub compared: usize,
     /// Points where the index and the naive fold disagree (must be 0).
     pub mismatches: usize,
+    /// Items the HTTP edition query must return on this log.
+    #[serde(default)]
+    pub national_edition_items: Option<usize>,
 }
 
 impl SizeFigures {
@@ -91,6 +94,7 @@ pub async fn measure_store(
     };
     figures.events = events;
     figures.standards = registry.timeline().standards().count();
+    figures.national_edition_items = crate::http::expected_items(&registry.timeline());
     figures.rebuild_seconds = rebuild_seconds;
     figures.rebuild_peak_rss_kib = rebuild_peak_rss_kib;
     drop(registry);
@@ -253,5 +257,6 @@ fn time_travel(
         item_naive: Latency::of(&mut naive_item),
         compared,
         mismatches,
+        national_edition_items: None,
     })
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::http::{Breakdown, HttpRun};
 use crate::machine::Latency;
 use crate::{AppendFigures, Report};
 
@@ -57,6 +58,61 @@ fn append(f: &mut fmt::Formatter<'_>, a: &AppendFigures) -> fmt::Result {
         a.raw_batch_events_per_second,
         a.batch_ratio() * 100.0
     )
+}
+
+fn http_run(f: &mut fmt::Formatter<'_>, run: &HttpRun) -> fmt::Result {
+    writeln!(
+        f,
+        "  {} ({} events; {} items, {} bytes per answer; server ready {:.2} s after start)",
+        run.data, run.events, run.expected_items, run.response_bytes, run.server_start_seconds
+    )?;
+    writeln!(f, "    {}", run.placement)?;
+    for l in &run.loads {
+        writeln!(
+            f,
+            "    {:>4} connections {:>5.1} s  {:>8.0} req/s   p50 {:>9}  p99 {:>9}  max {:>9}   errors {} (connect {}, transport {}, status {}, body {})   (target ≥ 10,000 req/s, p99 ≤ 10 ms)",
+            l.connections,
+            l.seconds,
+            l.requests_per_second,
+            micros(l.latency.p50_ns),
+            micros(l.latency.p99_ns),
+            micros(l.max_ns),
+            l.errors.total(),
+            l.errors.connect,
+            l.errors.transport,
+            l.errors.status,
+            l.errors.body,
+        )?;
+    }
+    Ok(())
+}
+
+fn breakdown(f: &mut fmt::Formatter<'_>, b: &Breakdown) -> fmt::Result {
+    writeln!(
+        f,
+        "  one request step by step, in this process, one at a time ({}, {} bytes)",
+        b.data, b.response_bytes
+    )?;
+    for (name, l) in [
+        ("edition lookup (index)", &b.edition_lookup),
+        ("execute { __typename }", &b.execute_trivial),
+        (
+            "execute edition, no lastChangedBy",
+            &b.execute_without_provenance,
+        ),
+        ("execute edition query", &b.execute_full),
+        ("answer to JSON (via Value, as served)", &b.serialise),
+        ("answer to JSON (direct)", &b.serialise_direct),
+        ("over HTTP, 1 keep-alive connection", &b.http_one_connection),
+    ] {
+        writeln!(
+            f,
+            "    {name:<40} p50 {:>9}  p99 {:>9}",
+            micros(l.p50_ns),
+            micros(l.p99_ns)
+        )?;
+    }
+    Ok(())
 }
 
 impl fmt::Display for Report {
@@ -142,6 +198,17 @@ impl fmt::Display for Report {
                 "    index and naive fold compared at {} points: {} mismatches",
                 s.compared, s.mismatches
             )?;
+        }
+        if let Some(h) = &self.http {
+            writeln!(f)?;
+            writeln!(f, "HTTP: POST /graphql, closed loop, keep-alive, loopback")?;
+            writeln!(f, "  query: {}", h.query)?;
+            if let Some(b) = &h.breakdown {
+                breakdown(f, b)?;
+            }
+            for run in &h.runs {
+                http_run(f, run)?;
+            }
         }
         if let Some(c) = &self.cold_start {
             writeln!(f)?;

@@ -26,6 +26,17 @@ async fn the_quick_bench_runs_and_the_index_agrees_with_the_naive_fold() {
     assert!(report.append[0].stdreg_commits_per_second > 0.0);
     assert!(report.append[0].raw_batch_events_per_second > 0.0);
 
+    // The HTTP part in its smoke form: the router in process, two connections
+    // for one second, every answer checked.
+    let http = report.http.as_ref().expect("the quick bench measures HTTP");
+    assert_eq!(http.runs.len(), 1);
+    let load = &http.runs[0].loads[0];
+    assert!(load.requests > 0, "{load:?}");
+    assert_eq!(load.errors.total(), 0, "{load:?}");
+    assert!(load.seconds < 2.0, "{load:?}");
+    assert!(http.runs[0].expected_items > 0, "{:?}", http.runs[0]);
+    assert!(report.sizes[0].national_edition_items.is_some(), "{size:?}");
+
     let coverage = &report.generation.coverage;
     for kind in [
         "local_implementation",

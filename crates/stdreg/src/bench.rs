@@ -1,6 +1,8 @@
 //! `stdreg bench`: flags in, report out; the measuring lives in the `bench` crate.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use bench::{Children, Config};
 use clap::Args;
@@ -33,9 +35,27 @@ pub struct BenchArgs {
     /// Measure everything in this process (no child processes; cold start is left out).
     #[arg(long)]
     pub in_process: bool,
+    /// Concurrent keep-alive connections of the HTTP load levels, comma-separated [default: 4,16,64].
+    #[arg(long, value_delimiter = ',')]
+    pub http_connections: Vec<usize>,
+    /// Seconds of each HTTP load level [default: 10].
+    #[arg(long)]
+    pub http_seconds: Option<f64>,
+    /// Leave the HTTP figure out.
+    #[arg(long)]
+    pub no_http: bool,
     /// Measure rebuild and time travel on this store file and print the figures as JSON (used by the bench itself).
     #[arg(long, hide = true)]
     pub child_db: Option<PathBuf>,
+    /// Run one HTTP load level against this address and print the figures as JSON (used by the bench itself).
+    #[arg(long, hide = true)]
+    pub child_load: Option<SocketAddr>,
+    /// With --child-load: most requests of the level.
+    #[arg(long, hide = true, default_value_t = bench::limits::HTTP_REQUESTS_MAX)]
+    pub requests_max: u64,
+    /// With --child-load: items every answer must hold.
+    #[arg(long, hide = true)]
+    pub expected_items: Option<usize>,
 }
 
 fn failed(error: bench::Error) -> Failure {
@@ -66,6 +86,32 @@ pub async fn run(args: &BenchArgs, json: bool) -> Result<(), Failure> {
             .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
         println!("{line}");
         return Ok(());
+    }
+    if let Some(address) = args.child_load {
+        let figures = bench::http::load(
+            address,
+            args.http_connections.first().copied().unwrap_or(1),
+            Duration::from_secs_f64(args.http_seconds.unwrap_or(1.0).max(0.0)),
+            args.requests_max,
+            args.expected_items.unwrap_or(0),
+        )
+        .await
+        .map_err(failed)?;
+        let line = serde_json::to_string(&figures)
+            .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
+        println!("{line}");
+        return Ok(());
+    }
+    if let Some(http) = &mut config.http {
+        if !args.http_connections.is_empty() {
+            http.connections = args.http_connections.clone();
+        }
+        if let Some(seconds) = args.http_seconds {
+            http.seconds = seconds;
+        }
+    }
+    if args.no_http {
+        config.http = None;
     }
     if !args.sizes.is_empty() {
         config.sizes = args.sizes.clone();
