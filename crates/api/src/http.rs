@@ -19,6 +19,7 @@ use registry::Registry;
 use registry::verifiable::Checkpoints;
 use serde_json::{Value, json};
 
+use crate::answers::{AnswerKey, Answers};
 use crate::auth::{Caller, Tokens};
 use crate::error::Code;
 use crate::limits::{self, Limits};
@@ -57,6 +58,7 @@ impl AppState {
 struct App {
     schema: ApiSchema,
     state: AppState,
+    answers: Arc<Answers>,
 }
 
 impl App {
@@ -81,7 +83,11 @@ pub fn schema(state: &AppState) -> ApiSchema {
 /// The whole HTTP surface. The schema is built here, once.
 pub fn router(state: AppState) -> Router {
     let schema = schema(&state);
-    let app = App { schema, state };
+    let app = App {
+        schema,
+        state,
+        answers: Arc::new(Answers::default()),
+    };
     Router::new()
         .route("/", get(graphiql))
         .route("/graphql", get(graphql_get).post(graphql_post))
@@ -170,16 +176,11 @@ fn error_response(status: StatusCode, media: Media, code: Code, message: &str) -
 }
 
 fn json_response(status: StatusCode, media: Media, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    (
+    bytes_response(
         status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(media.content_type()),
-        )],
-        Bytes::from(bytes),
+        media,
+        Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
     )
-        .into_response()
 }
 
 async fn graphql_get(
@@ -319,6 +320,24 @@ async fn execute(
         }
         _ => {}
     }
+    let key = (operation == Some(OperationType::Query)).then(|| AnswerKey {
+        indexed_position: *app.state.registry.indexed().borrow(),
+        checkpoint_size: app
+            .state
+            .checkpoints
+            .as_ref()
+            .and_then(|c| c.latest())
+            .map(|c| c.checkpoint.size),
+        today: registry::today(chrono::Utc::now()),
+        sees_actors: caller.sees_actors(),
+        media: media.content_type(),
+        operation_name: name,
+        query: request.query.clone(),
+        variables: serde_json::to_string(&request.variables).unwrap_or_default(),
+    });
+    if let Some(answer) = key.as_ref().and_then(|k| app.answers.get(k)) {
+        return bytes_response(StatusCode::OK, media, answer);
+    }
     let request = request.data(caller);
     let timeout = app.state.limits.request_timeout;
     let response = match tokio::time::timeout(timeout, app.schema.execute(request)).await {
@@ -335,7 +354,37 @@ async fn execute(
             );
         }
     };
+    if response.errors.is_empty() && response.extensions.is_empty() {
+        // The common answer goes straight to bytes, not through a JSON tree.
+        let bytes = Bytes::from(
+            serde_json::to_vec(&DataOnly {
+                data: &response.data,
+            })
+            .unwrap_or_default(),
+        );
+        if let Some(key) = key {
+            app.answers.put(key, bytes.clone());
+        }
+        return bytes_response(StatusCode::OK, media, bytes);
+    }
     render(response, media)
+}
+
+#[derive(serde::Serialize)]
+struct DataOnly<'a> {
+    data: &'a async_graphql::Value,
+}
+
+fn bytes_response(status: StatusCode, media: Media, bytes: Bytes) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        )],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Serialises a response, with a code on every error. A response that failed

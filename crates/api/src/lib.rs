@@ -7,6 +7,7 @@
 //! in-memory timeline; writes go through `Registry::publish` with the token's
 //! principal as the actor.
 
+mod answers;
 pub mod auth;
 mod compliance_types;
 mod error;

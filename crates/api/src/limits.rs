@@ -37,6 +37,15 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Events a subscription takes from the index per step; more arrive on the next step.
 pub const SUBSCRIPTION_BATCH: usize = PAGE_SIZE_MAX;
 
+/// Answers of read-only queries kept for repeated requests (`answers.rs`).
+pub const ANSWERS_MAX: usize = 1_024;
+
+/// Memory the kept answers (with their requests) may take in all.
+pub const ANSWERS_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+/// Largest single answer kept; larger ones are always computed.
+pub const ANSWER_BYTES_MAX: usize = 4 * 1024 * 1024;
+
 /// The limits that a deployment (or a test) may lower; the rest are constants.
 #[derive(Debug, Clone)]
 pub struct Limits {

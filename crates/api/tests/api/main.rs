@@ -1,6 +1,7 @@
 //! The API driven in-process through its router: every query, the mutation,
 //! each error code and limit. The subscription runs on the schema itself.
 
+mod answers;
 mod compliance;
 mod limits;
 mod log_proofs;
