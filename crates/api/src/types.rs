@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{NaiveDate, Utc};
-use domain::event::{FieldChange, RecordedEvent};
+use domain::event::{FieldChange, FieldValue, RecordedEvent};
 use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
 use domain::model::{self, Known, ServiceStandard};
 use domain::state::{ItemState, Snapshot, Status};
@@ -1051,19 +1051,13 @@ impl ItemField {
 #[derive(Debug, Clone)]
 pub(crate) struct FieldChangeObj(FieldChange);
 
-fn json<T: serde::Serialize>(value: &Known<T>) -> Option<Json<serde_json::Value>> {
+/// A side of a change as JSON; `None` when not on record.
+fn json(value: FieldValue<'_>) -> Option<Json<serde_json::Value>> {
     value
-        .as_known()
-        .and_then(|v| serde_json::to_value(v).ok())
+        .is_known()
+        .then(|| serde_json::to_value(value).ok())
+        .flatten()
         .map(Json)
-}
-
-fn text_of_standard(value: &Known<ServiceStandard>) -> Option<String> {
-    value.as_known().map(|s| s.text.clone())
-}
-
-fn text_of_units(value: &Known<Vec<String>>) -> Option<String> {
-    value.as_known().map(|u| u.join("、"))
 }
 
 #[Object(name = "FieldChange")]
@@ -1073,53 +1067,21 @@ impl FieldChangeObj {
     }
 
     async fn before(&self) -> Option<Json<serde_json::Value>> {
-        match &self.0 {
-            FieldChange::Name { before, .. }
-            | FieldChange::NameEn { before, .. }
-            | FieldChange::ServiceTarget { before, .. }
-            | FieldChange::ServiceContent { before, .. }
-            | FieldChange::ExpenditureResponsibility { before, .. } => json(before),
-            FieldChange::ServiceStandard { before, .. } => json(before),
-            FieldChange::LeadUnits { before, .. } => json(before),
-        }
+        json(self.0.sides().0)
     }
 
     async fn after(&self) -> Option<Json<serde_json::Value>> {
-        match &self.0 {
-            FieldChange::Name { after, .. }
-            | FieldChange::NameEn { after, .. }
-            | FieldChange::ServiceTarget { after, .. }
-            | FieldChange::ServiceContent { after, .. }
-            | FieldChange::ExpenditureResponsibility { after, .. } => json(after),
-            FieldChange::ServiceStandard { after, .. } => json(after),
-            FieldChange::LeadUnits { after, .. } => json(after),
-        }
+        json(self.0.sides().1)
     }
 
     /// `before` as plain text (lead units joined by 、); `null`: not on record.
     async fn before_text(&self) -> Option<String> {
-        match &self.0 {
-            FieldChange::Name { before, .. }
-            | FieldChange::NameEn { before, .. }
-            | FieldChange::ServiceTarget { before, .. }
-            | FieldChange::ServiceContent { before, .. }
-            | FieldChange::ExpenditureResponsibility { before, .. } => known(before),
-            FieldChange::ServiceStandard { before, .. } => text_of_standard(before),
-            FieldChange::LeadUnits { before, .. } => text_of_units(before),
-        }
+        self.0.sides().0.text()
     }
 
     /// `after` as plain text (lead units joined by 、); `null`: not on record.
     async fn after_text(&self) -> Option<String> {
-        match &self.0 {
-            FieldChange::Name { after, .. }
-            | FieldChange::NameEn { after, .. }
-            | FieldChange::ServiceTarget { after, .. }
-            | FieldChange::ServiceContent { after, .. }
-            | FieldChange::ExpenditureResponsibility { after, .. } => known(after),
-            FieldChange::ServiceStandard { after, .. } => text_of_standard(after),
-            FieldChange::LeadUnits { after, .. } => text_of_units(after),
-        }
+        self.0.sides().1.text()
     }
 }
 

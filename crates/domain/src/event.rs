@@ -44,7 +44,54 @@ pub enum FieldChange {
     },
 }
 
+/// One side of a field change, whatever the field's type.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FieldValue<'a> {
+    Text(&'a Known<String>),
+    Standard(&'a Known<ServiceStandard>),
+    Units(&'a Known<Vec<String>>),
+}
+
+impl FieldValue<'_> {
+    /// The value as plain text (a standard's text; units joined by 、); `None`: not on record.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            FieldValue::Text(value) => value.as_known().cloned(),
+            FieldValue::Standard(value) => value.as_known().map(|s| s.text.clone()),
+            FieldValue::Units(value) => value.as_known().map(|u| u.join("、")),
+        }
+    }
+
+    pub fn is_known(&self) -> bool {
+        match self {
+            FieldValue::Text(value) => value.is_known(),
+            FieldValue::Standard(value) => value.is_known(),
+            FieldValue::Units(value) => value.is_known(),
+        }
+    }
+}
+
 impl FieldChange {
+    /// The value before and after the change.
+    pub fn sides(&self) -> (FieldValue<'_>, FieldValue<'_>) {
+        match self {
+            FieldChange::Name { before, after }
+            | FieldChange::NameEn { before, after }
+            | FieldChange::ServiceTarget { before, after }
+            | FieldChange::ServiceContent { before, after }
+            | FieldChange::ExpenditureResponsibility { before, after } => {
+                (FieldValue::Text(before), FieldValue::Text(after))
+            }
+            FieldChange::ServiceStandard { before, after } => {
+                (FieldValue::Standard(before), FieldValue::Standard(after))
+            }
+            FieldChange::LeadUnits { before, after } => {
+                (FieldValue::Units(before), FieldValue::Units(after))
+            }
+        }
+    }
+
     pub fn field_name(&self) -> &'static str {
         match self {
             FieldChange::Name { .. } => "name",

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use domain::event::FieldChange;
+use domain::event::{FieldChange, FieldValue};
 use domain::model::{Known, ServiceStandard};
 use registry::view::{
     DiffView, EditionView, HistoryView, ItemDiffView, ItemView, RevisionView, VersionView,
@@ -150,21 +150,16 @@ pub fn revisions(views: &Vec<RevisionView>) -> String {
     out
 }
 
+fn side(value: FieldValue<'_>) -> String {
+    match value {
+        FieldValue::Standard(standard) => standard_text(standard),
+        other => other.text().unwrap_or_else(|| NOT_ON_RECORD.to_owned()),
+    }
+}
+
 fn change(out: &mut String, c: &FieldChange, indent: &str) {
-    let (before, after) = match c {
-        FieldChange::ServiceStandard { before, after } => {
-            (standard_text(before), standard_text(after))
-        }
-        FieldChange::LeadUnits { before, after } => (units(before), units(after)),
-        FieldChange::Name { before, after }
-        | FieldChange::NameEn { before, after }
-        | FieldChange::ServiceTarget { before, after }
-        | FieldChange::ServiceContent { before, after }
-        | FieldChange::ExpenditureResponsibility { before, after } => {
-            (text(before).to_owned(), text(after).to_owned())
-        }
-    };
-    if before == NOT_ON_RECORD && after == NOT_ON_RECORD {
+    let (before, after) = c.sides();
+    if !before.is_known() && !after.is_known() {
         let _ = writeln!(
             out,
             "{indent}{}: changed; neither the old nor the new text is on record",
@@ -174,8 +169,10 @@ fn change(out: &mut String, c: &FieldChange, indent: &str) {
     }
     let _ = writeln!(
         out,
-        "{indent}{}: {before}\n{indent}  -> {after}",
-        c.field_name()
+        "{indent}{}: {}\n{indent}  -> {}",
+        c.field_name(),
+        side(before),
+        side(after)
     );
 }
 
