@@ -163,6 +163,19 @@ pub trait EventStore: Send + Sync + fmt::Debug {
     fn subscribe(&self) -> watch::Receiver<u64>;
 }
 
+/// Refuses a batch that names one event id twice, as every backend must.
+pub fn check_unique_ids(ids: impl Iterator<Item = Uuid>) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(StoreError::InvalidAppend(format!(
+                "event id {id} appears twice in one batch"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Monotonic record time: never earlier than the previous commit's, so that
 /// record time only grows along the global log even if the wall clock steps back.
 /// Truncated to microseconds, the precision every backend stores.

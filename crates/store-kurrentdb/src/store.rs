@@ -1,6 +1,6 @@
 //! The adapter itself; see the crate documentation for the mapping.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -191,7 +191,7 @@ impl KurrentStore {
         if events.is_empty() {
             return Ok(());
         }
-        check_unique_ids(events.iter().map(|e| e.event_id))?;
+        event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
         let _writing = self.writer.lock().await;
         self.inner
             .catch_up()
@@ -498,7 +498,7 @@ impl EventStore for KurrentStore {
                 "an append needs at least one event".to_owned(),
             ));
         }
-        check_unique_ids(events.iter().map(|e| e.event_id))?;
+        event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
         let _writing = self.writer.lock().await;
         self.inner
             .catch_up()
@@ -717,18 +717,6 @@ fn metadata(event: &RecordedEvent) -> Result<Metadata, StoreError> {
 fn micros_to_time(micros: i64, id: Uuid) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(micros)
         .ok_or_else(|| StoreError::Corrupt(format!("event {id} has an impossible record time")))
-}
-
-fn check_unique_ids(ids: impl Iterator<Item = Uuid>) -> Result<(), StoreError> {
-    let mut seen = HashSet::new();
-    for id in ids {
-        if !seen.insert(id) {
-            return Err(StoreError::InvalidAppend(format!(
-                "event id {id} appears twice in one batch"
-            )));
-        }
-    }
-    Ok(())
 }
 
 fn read_error(stream: &StreamId, error: kurrentdb::Error) -> StoreError {

@@ -52,7 +52,7 @@
 //! connection or a notification lost while reconnecting delays a follower by
 //! at most that long. Both tasks end when the store is dropped.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -284,7 +284,7 @@ impl PostgresStore {
                 )));
             }
         }
-        check_unique_ids(events.iter().map(|e| e.event_id))?;
+        event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
 
         let mut tx = self.begin().await?;
         let result = self.import_locked(&mut tx, events).await;
@@ -478,7 +478,7 @@ impl EventStore for PostgresStore {
         for event in &events {
             check_text(stream, &event.event_type)?;
         }
-        check_unique_ids(events.iter().map(|e| e.event_id))?;
+        event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
 
         let mut tx = self.begin().await?;
         let result = self.append_locked(&mut tx, stream, expected, events).await;
@@ -614,18 +614,6 @@ async fn check_ids_are_new(tx: &mut Tx, ids: Vec<Uuid>) -> Result<(), StoreError
         ))),
         None => Ok(()),
     }
-}
-
-fn check_unique_ids(ids: impl Iterator<Item = Uuid>) -> Result<(), StoreError> {
-    let mut seen = HashSet::new();
-    for id in ids {
-        if !seen.insert(id) {
-            return Err(StoreError::InvalidAppend(format!(
-                "event id {id} appears twice in one batch"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// PostgreSQL TEXT cannot hold NUL; refusing up front gives a caller error
