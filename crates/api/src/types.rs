@@ -9,7 +9,7 @@ use domain::event::{FieldChange, FieldValue, RecordedEvent};
 use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
 use domain::model::{self, Known, ServiceStandard};
 use domain::state::{ItemState, Snapshot, Status};
-use timeline::{Diff, HistoryEntry, ItemChange, LineageLink, StandardTimeline, StructureChange};
+use timeline::{Diff, HistoryEntry, ItemChange, LineageLink, StandardTimeline, StructureKind};
 
 use crate::auth::Caller;
 use crate::compliance_types::{self, ComplianceHistoryObj, ComplianceReportObj};
@@ -1432,6 +1432,19 @@ pub(crate) enum StructureChangeKind {
     CategoryRetired,
 }
 
+impl From<StructureKind> for StructureChangeKind {
+    fn from(kind: StructureKind) -> Self {
+        match kind {
+            StructureKind::AspectAdded => Self::AspectAdded,
+            StructureKind::AspectRenamed => Self::AspectRenamed,
+            StructureKind::AspectRetired => Self::AspectRetired,
+            StructureKind::CategoryAdded => Self::CategoryAdded,
+            StructureKind::CategoryRenamed => Self::CategoryRenamed,
+            StructureKind::CategoryRetired => Self::CategoryRetired,
+        }
+    }
+}
+
 /// A change in the tree of aspects and categories.
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(name = "StructureChange")]
@@ -1534,54 +1547,12 @@ impl DiffObj {
                 .structure
                 .iter()
                 .map(|s| {
-                    let (kind, id, before, after) = match s {
-                        StructureChange::AspectAdded(id) => {
-                            (StructureChangeKind::AspectAdded, id.to_string(), None, None)
-                        }
-                        StructureChange::AspectRenamed {
-                            aspect,
-                            before,
-                            after,
-                        } => (
-                            StructureChangeKind::AspectRenamed,
-                            aspect.to_string(),
-                            Some(before.clone()),
-                            Some(after.clone()),
-                        ),
-                        StructureChange::AspectRetired(id) => (
-                            StructureChangeKind::AspectRetired,
-                            id.to_string(),
-                            None,
-                            None,
-                        ),
-                        StructureChange::CategoryAdded(id) => (
-                            StructureChangeKind::CategoryAdded,
-                            id.to_string(),
-                            None,
-                            None,
-                        ),
-                        StructureChange::CategoryRenamed {
-                            category,
-                            before,
-                            after,
-                        } => (
-                            StructureChangeKind::CategoryRenamed,
-                            category.to_string(),
-                            Some(before.clone()),
-                            Some(after.clone()),
-                        ),
-                        StructureChange::CategoryRetired(id) => (
-                            StructureChangeKind::CategoryRetired,
-                            id.to_string(),
-                            None,
-                            None,
-                        ),
-                    };
+                    let (kind, id, rename) = s.parts();
                     StructureChangeObj {
-                        kind,
-                        id: ID(id),
-                        before,
-                        after,
+                        kind: kind.into(),
+                        id: ID(id.to_owned()),
+                        before: rename.map(|(before, _)| before.to_owned()),
+                        after: rename.map(|(_, after)| after.to_owned()),
                     }
                 })
                 .collect(),

@@ -367,6 +367,30 @@ pub struct ItemDiffView {
     pub placement: Option<(Placement, Placement)>,
 }
 
+/// A change in the tree of aspects and categories.
+#[derive(Debug, Clone, Serialize)]
+pub struct StructureView {
+    /// `aspect_added`, `aspect_renamed`, `aspect_retired`, `category_added`, …
+    pub change: &'static str,
+    /// The aspect or category.
+    pub id: String,
+    /// For a rename: the names before and after.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl StructureView {
+    pub fn new(change: &timeline::StructureChange) -> Self {
+        let (kind, id, rename) = change.parts();
+        Self {
+            change: kind.as_str(),
+            id: id.to_owned(),
+            before: rename.map(|(before, _)| before.to_owned()),
+            after: rename.map(|(_, after)| after.to_owned()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffView {
     pub added: Vec<ItemDiffView>,
@@ -374,7 +398,7 @@ pub struct DiffView {
     pub merged: Vec<ItemDiffView>,
     pub split: Vec<ItemDiffView>,
     pub changed: Vec<ItemDiffView>,
-    pub structure: Vec<String>,
+    pub structure: Vec<StructureView>,
     pub declared_item_count: Option<(Option<u32>, Option<u32>)>,
 }
 
@@ -386,7 +410,7 @@ impl DiffView {
             merged: Vec::new(),
             split: Vec::new(),
             changed: Vec::new(),
-            structure: diff.structure.iter().map(|s| format!("{s:?}")).collect(),
+            structure: diff.structure.iter().map(StructureView::new).collect(),
             declared_item_count: diff.declared_item_count,
         };
         for item in &diff.items {

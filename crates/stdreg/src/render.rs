@@ -247,7 +247,12 @@ pub fn diff(view: &DiffView) -> String {
         let _ = writeln!(out, "declared item count: {before:?} -> {after:?}");
     }
     for s in &view.structure {
-        let _ = writeln!(out, "structure: {s}");
+        let _ = match (&s.before, &s.after) {
+            (Some(before), Some(after)) => {
+                writeln!(out, "structure: {} {}: {before} -> {after}", s.change, s.id)
+            }
+            _ => writeln!(out, "structure: {} {}", s.change, s.id),
+        };
     }
     diff_items(&mut out, "Added", &view.added);
     diff_items(&mut out, "Retired", &view.retired);

@@ -53,6 +53,62 @@ pub enum StructureChange {
     CategoryRetired(CategoryId),
 }
 
+/// What kind of change a [`StructureChange`] is, without its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructureKind {
+    AspectAdded,
+    AspectRenamed,
+    AspectRetired,
+    CategoryAdded,
+    CategoryRenamed,
+    CategoryRetired,
+}
+
+impl StructureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StructureKind::AspectAdded => "aspect_added",
+            StructureKind::AspectRenamed => "aspect_renamed",
+            StructureKind::AspectRetired => "aspect_retired",
+            StructureKind::CategoryAdded => "category_added",
+            StructureKind::CategoryRenamed => "category_renamed",
+            StructureKind::CategoryRetired => "category_retired",
+        }
+    }
+}
+
+impl StructureChange {
+    /// The kind of change, the aspect or category it is about, and for a rename the names before and after.
+    pub fn parts(&self) -> (StructureKind, &str, Option<(&str, &str)>) {
+        match self {
+            StructureChange::AspectAdded(id) => (StructureKind::AspectAdded, id.as_str(), None),
+            StructureChange::AspectRenamed {
+                aspect,
+                before,
+                after,
+            } => (
+                StructureKind::AspectRenamed,
+                aspect.as_str(),
+                Some((before.as_str(), after.as_str())),
+            ),
+            StructureChange::AspectRetired(id) => (StructureKind::AspectRetired, id.as_str(), None),
+            StructureChange::CategoryAdded(id) => (StructureKind::CategoryAdded, id.as_str(), None),
+            StructureChange::CategoryRenamed {
+                category,
+                before,
+                after,
+            } => (
+                StructureKind::CategoryRenamed,
+                category.as_str(),
+                Some((before.as_str(), after.as_str())),
+            ),
+            StructureChange::CategoryRetired(id) => {
+                (StructureKind::CategoryRetired, id.as_str(), None)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Diff {
     pub items: Vec<ItemDiff>,
@@ -218,5 +274,42 @@ fn structure(a: &Snapshot, b: &Snapshot, out: &mut Vec<StructureChange>) {
         .filter(|(id, old)| active(old.status) && !b.categories.contains_key(*id))
     {
         out.push(StructureChange::CategoryRetired(id.clone()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_name_the_kind_the_node_and_a_rename() {
+        let category = CategoryId::parse("C21").expect("id");
+        let aspect = AspectId::parse("WTFW").expect("id");
+        let cases = [
+            (
+                StructureChange::CategoryRenamed {
+                    category: category.clone(),
+                    before: "公共文化服务".into(),
+                    after: "公共文化".into(),
+                },
+                (
+                    "category_renamed",
+                    "C21",
+                    Some(("公共文化服务", "公共文化")),
+                ),
+            ),
+            (
+                StructureChange::AspectRetired(aspect.clone()),
+                ("aspect_retired", "WTFW", None),
+            ),
+            (
+                StructureChange::CategoryAdded(category),
+                ("category_added", "C21", None),
+            ),
+        ];
+        for (change, (kind, id, rename)) in cases {
+            let (got_kind, got_id, got_rename) = change.parts();
+            assert_eq!((got_kind.as_str(), got_id, got_rename), (kind, id, rename));
+        }
     }
 }

@@ -20,7 +20,7 @@ use domain::state::{Snapshot, apply, in_force};
 mod diff;
 mod history;
 
-pub use diff::{Diff, FieldDiff, ItemChange, ItemDiff, StructureChange};
+pub use diff::{Diff, FieldDiff, ItemChange, ItemDiff, StructureChange, StructureKind};
 pub use history::field_diff;
 pub use history::{HistoryEntry, ItemHistory, LineageLink, LineageRelation};
 
