@@ -631,8 +631,8 @@ impl ItemSideObj {
     }
 
     /// Official (Chinese) name; `null`: not on record.
-    async fn name(&self) -> Option<String> {
-        known(&self.0.name)
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_known().map(|name| name.as_str())
     }
 
     /// 服务标准 at the point; `null`: not on record.

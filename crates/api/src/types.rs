@@ -9,6 +9,7 @@ use domain::event::{FieldChange, FieldValue, RecordedEvent};
 use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
 use domain::model::{self, Known, ServiceStandard};
 use domain::state::{ItemState, Snapshot, Status};
+use domain::text::Text;
 use timeline::{Diff, HistoryEntry, ItemChange, LineageLink, StandardTimeline, StructureKind};
 
 use crate::auth::Caller;
@@ -579,21 +580,17 @@ impl ItemVersionObj {
 
     /// Official (Chinese) name; `null`: not on record.
     async fn name(&self) -> Option<&str> {
-        self.item.name.as_known().map(String::as_str)
+        self.item.name.as_known().map(Text::as_str)
     }
 
     /// Descriptive English name (not official text); `null`: none given.
     async fn name_en(&self) -> Option<&str> {
-        self.item.name_en.as_known().map(String::as_str)
+        self.item.name_en.as_known().map(Text::as_str)
     }
 
     /// 服务对象: who the service is for; `null`: not on record.
     async fn service_target(&self) -> Option<&str> {
-        self.item
-            .fields
-            .service_target
-            .as_known()
-            .map(String::as_str)
+        self.item.fields.service_target.as_known().map(Text::as_str)
     }
 
     /// 服务内容: what the service is; `null`: not on record.
@@ -602,7 +599,7 @@ impl ItemVersionObj {
             .fields
             .service_content
             .as_known()
-            .map(String::as_str)
+            .map(Text::as_str)
     }
 
     /// 服务标准: the official text and the levels it states; `null`: not on record.
@@ -616,12 +613,16 @@ impl ItemVersionObj {
             .fields
             .expenditure_responsibility
             .as_known()
-            .map(String::as_str)
+            .map(Text::as_str)
     }
 
     /// 牵头负责单位: the lead units; `null`: not on record (an empty list is never stored).
-    async fn lead_units(&self) -> Option<Vec<String>> {
-        known(&self.item.fields.lead_units)
+    async fn lead_units(&self) -> Option<Vec<&str>> {
+        self.item
+            .fields
+            .lead_units
+            .as_known()
+            .map(|units| units.iter().map(Text::as_str).collect())
     }
 
     /// For a local item: the national item it implements; `null` for national
@@ -642,7 +643,7 @@ impl ItemVersionObj {
             .beyond_national_scope
             .as_ref()
             .and_then(|a| a.as_known())
-            .map(String::as_str)
+            .map(Text::as_str)
     }
 
     /// False when the item is retired at this point (only `Item.version` shows retired items).
@@ -1502,7 +1503,7 @@ impl DiffObj {
                 let name = to_snapshot
                     .and_then(|s| s.items.get(&d.item))
                     .or_else(|| from_snapshot.and_then(|s| s.items.get(&d.item)))
-                    .and_then(|i| known(&i.name));
+                    .and_then(|i| i.name.as_known().map(Text::to_string));
                 let (change, related) = match &d.change {
                     ItemChange::Added => (ItemChangeKind::Added, vec![]),
                     ItemChange::Retired => (ItemChangeKind::Retired, vec![]),

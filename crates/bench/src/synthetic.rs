@@ -413,13 +413,13 @@ impl Builder {
             Vec::new()
         };
         ItemFields {
-            service_target: Known::Known(text::service_target(&mut self.rng)),
-            service_content: Known::Known(text::service_content(&mut self.rng)),
+            service_target: Known::Known(text::service_target(&mut self.rng).into()),
+            service_content: Known::Known(text::service_content(&mut self.rng).into()),
             service_standard: Known::Known(ServiceStandard {
-                text: standard_text,
+                text: standard_text.into(),
                 levels,
             }),
-            expenditure_responsibility: Known::Known(text::expenditure(&mut self.rng)),
+            expenditure_responsibility: Known::Known(text::expenditure(&mut self.rng).into()),
             lead_units: Known::Known(text::lead_units(&mut self.rng)),
         }
     }
@@ -437,7 +437,7 @@ impl Builder {
                 category: Known::Known(category),
                 number: Known::Known(number),
             },
-            name: Known::Known(text::item_name(&mut self.rng)),
+            name: Known::Known(text::item_name(&mut self.rng).into()),
             name_en: Known::Unknown,
             fields: self.fields(),
             national_item,
@@ -498,10 +498,9 @@ impl Builder {
                 let spec = self.new_item(item, category, numbers[c], None);
                 whole.local_items.push(LocalItem {
                     item: spec,
-                    assessment: Known::Known(format!(
-                        "合成论证报告〔{}〕{i}号",
-                        today.format("%Y")
-                    )),
+                    assessment: Known::Known(
+                        format!("合成论证报告〔{}〕{i}号", today.format("%Y")).into(),
+                    ),
                 });
             }
         }
@@ -546,21 +545,22 @@ impl Builder {
         for _ in 0..changes {
             match self.rng.below(5) {
                 0 => {
-                    fields.service_target = Some(Known::Known(text::service_target(&mut self.rng)))
+                    fields.service_target =
+                        Some(Known::Known(text::service_target(&mut self.rng).into()))
                 }
                 1 => {
                     fields.service_content =
-                        Some(Known::Known(text::service_content(&mut self.rng)))
+                        Some(Known::Known(text::service_content(&mut self.rng).into()))
                 }
                 2 => {
                     fields.service_standard = Some(Known::Known(ServiceStandard {
-                        text: text::service_standard(&mut self.rng),
+                        text: text::service_standard(&mut self.rng).into(),
                         levels: Vec::new(),
                     }))
                 }
                 3 => {
                     fields.expenditure_responsibility =
-                        Some(Known::Known(text::expenditure(&mut self.rng)))
+                        Some(Known::Known(text::expenditure(&mut self.rng).into()))
                 }
                 _ => fields.lead_units = Some(Known::Known(text::lead_units(&mut self.rng))),
             }
@@ -568,10 +568,10 @@ impl Builder {
         // A draw that restates the current text would change nothing: change the name too.
         if fields.service_content.is_none() && fields.service_standard.is_none() {
             let mut name = text::item_name(&mut self.rng);
-            if item.name.as_known() == Some(&name) {
+            if item.name.as_known().is_some_and(|n| *n == name) {
                 name.push_str("（调整）");
             }
-            fields.name = Some(Known::Known(name));
+            fields.name = Some(Known::Known(name.into()));
         }
         ChangeEntry {
             change: Change::AmendItem {
@@ -783,7 +783,7 @@ impl Builder {
             };
             if self.rng.percent(70) {
                 spec.fields.service_standard = Known::Known(ServiceStandard {
-                    text: text::service_standard(&mut self.rng),
+                    text: text::service_standard(&mut self.rng).into(),
                     levels: Vec::new(),
                 });
             }

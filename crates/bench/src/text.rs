@@ -5,6 +5,7 @@
 //! real standards. The words mean something; the sentences they form do not.
 
 use crate::rng::Rng;
+use domain::text::Text;
 
 const TARGETS: [&str; 16] = [
     "农村计划怀孕夫妇",
@@ -138,11 +139,11 @@ pub fn expenditure(rng: &mut Rng) -> String {
     rng.pick(&EXPENDITURES).to_string()
 }
 
-pub fn lead_units(rng: &mut Rng) -> Vec<String> {
+pub fn lead_units(rng: &mut Rng) -> Vec<Text> {
     let count = 1 + rng.below(3);
-    let mut units: Vec<String> = Vec::new();
+    let mut units: Vec<Text> = Vec::new();
     while units.len() < count {
-        let unit = rng.pick(&UNITS).to_string();
+        let unit = Text::from(*rng.pick(&UNITS));
         if !units.contains(&unit) {
             units.push(unit);
         }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ids::{ItemId, Jurisdiction, RevisionId};
 use domain::model::{Known, RevisionInfo, RevisionKind, ServiceStandard};
+use domain::text::Text;
 use serde::Serialize;
 
 use crate::divisions::DivisionLevel;
@@ -168,7 +169,7 @@ impl RevisionBrief {
 pub struct ItemSide {
     pub jurisdiction: Jurisdiction,
     pub item: ItemId,
-    pub name: Known<String>,
+    pub name: Known<Text>,
     pub service_standard: Known<ServiceStandard>,
     /// The revision the service standard comes from: the one that last amended
     /// it, else the one that introduced the item.

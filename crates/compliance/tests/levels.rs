@@ -208,7 +208,7 @@ fn levels_that_do_not_convert_are_not_comparable() {
 
 fn text(text: &str) -> Known<ServiceStandard> {
     Known::Known(ServiceStandard {
-        text: text.to_owned(),
+        text: text.into(),
         levels: extract_levels(text),
     })
 }

@@ -6,6 +6,7 @@ use crate::ids::{AspectId, CategoryId, ItemId};
 use crate::model::{
     AspectSpec, CategorySpec, ItemSpec, Known, Placement, RevisionInfo, ServiceStandard,
 };
+use crate::text::Text;
 
 /// Publish one revision: its document and what it changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,7 +40,7 @@ pub struct LocalItem {
     #[serde(flatten)]
     pub item: ItemSpec,
     /// Reference of the argumentation and risk assessment; `null` when none is on record.
-    pub assessment: Known<String>,
+    pub assessment: Known<Text>,
 }
 
 /// One change with the reason given for it (defaults to the revision's title).
@@ -60,25 +61,25 @@ pub struct FieldUpdates {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub name: Option<Known<String>>,
+    pub name: Option<Known<Text>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub name_en: Option<Known<String>>,
+    pub name_en: Option<Known<Text>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub service_target: Option<Known<String>>,
+    pub service_target: Option<Known<Text>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub service_content: Option<Known<String>>,
+    pub service_content: Option<Known<Text>>,
     #[serde(
         default,
         deserialize_with = "present",
@@ -90,13 +91,13 @@ pub struct FieldUpdates {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub expenditure_responsibility: Option<Known<String>>,
+    pub expenditure_responsibility: Option<Known<Text>>,
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub lead_units: Option<Known<Vec<String>>>,
+    pub lead_units: Option<Known<Vec<Text>>>,
 }
 
 /// A field that is present deserialises to `Some`, even when it is `null`.

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::ids::{AspectId, CategoryId, ItemId, RevisionId};
 use crate::model::{ItemSpec, Known, Placement, RevisionInfo, ServiceStandard};
+use crate::text::Text;
 
 /// One field of an item changed by an amendment, with its value before and after.
 ///
@@ -15,32 +16,32 @@ use crate::model::{ItemSpec, Known, Placement, RevisionInfo, ServiceStandard};
 #[serde(tag = "field", rename_all = "snake_case")]
 pub enum FieldChange {
     Name {
-        before: Known<String>,
-        after: Known<String>,
+        before: Known<Text>,
+        after: Known<Text>,
     },
     NameEn {
-        before: Known<String>,
-        after: Known<String>,
+        before: Known<Text>,
+        after: Known<Text>,
     },
     ServiceTarget {
-        before: Known<String>,
-        after: Known<String>,
+        before: Known<Text>,
+        after: Known<Text>,
     },
     ServiceContent {
-        before: Known<String>,
-        after: Known<String>,
+        before: Known<Text>,
+        after: Known<Text>,
     },
     ServiceStandard {
         before: Known<ServiceStandard>,
         after: Known<ServiceStandard>,
     },
     ExpenditureResponsibility {
-        before: Known<String>,
-        after: Known<String>,
+        before: Known<Text>,
+        after: Known<Text>,
     },
     LeadUnits {
-        before: Known<Vec<String>>,
-        after: Known<Vec<String>>,
+        before: Known<Vec<Text>>,
+        after: Known<Vec<Text>>,
     },
 }
 
@@ -48,17 +49,17 @@ pub enum FieldChange {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum FieldValue<'a> {
-    Text(&'a Known<String>),
+    Text(&'a Known<Text>),
     Standard(&'a Known<ServiceStandard>),
-    Units(&'a Known<Vec<String>>),
+    Units(&'a Known<Vec<Text>>),
 }
 
 impl FieldValue<'_> {
     /// The value as plain text (a standard's text; units joined by 、); `None`: not on record.
     pub fn text(&self) -> Option<String> {
         match self {
-            FieldValue::Text(value) => value.as_known().cloned(),
-            FieldValue::Standard(value) => value.as_known().map(|s| s.text.clone()),
+            FieldValue::Text(value) => value.as_known().map(Text::to_string),
+            FieldValue::Standard(value) => value.as_known().map(|s| s.text.to_string()),
             FieldValue::Units(value) => value.as_known().map(|u| u.join("、")),
         }
     }
@@ -176,7 +177,7 @@ pub enum Event {
     /// and risk assessment (`Unknown` when none is on record).
     LocalItemAdded {
         item: ItemSpec,
-        assessment: Known<String>,
+        assessment: Known<Text>,
     },
 }
 

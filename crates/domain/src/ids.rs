@@ -1,6 +1,10 @@
 //! Validated identifiers. Each is a string in the stored form, checked once at the edge.
+//!
+//! The string is shared (`Arc<str>`): the timeline copies ids into every version of
+//! a state it keeps, and such a copy must not allocate.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,13 +13,13 @@ use crate::DomainError;
 /// `CN` for the national standard, or a six-digit administrative division code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Jurisdiction(String);
+pub struct Jurisdiction(Arc<str>);
 
 pub const NATIONAL: &str = "CN";
 
 impl Jurisdiction {
     pub fn national() -> Self {
-        Self(NATIONAL.to_owned())
+        Self(Arc::from(NATIONAL))
     }
 
     pub fn parse(text: &str) -> Result<Self, DomainError> {
@@ -25,14 +29,14 @@ impl Jurisdiction {
                 && text.bytes().all(|b| b.is_ascii_digit())
                 && !text.starts_with('0'));
         if valid {
-            Ok(Self(text.to_owned()))
+            Ok(Self(Arc::from(text)))
         } else {
             Err(DomainError::InvalidJurisdiction(text.to_owned()))
         }
     }
 
     pub fn is_national(&self) -> bool {
-        self.0 == NATIONAL
+        &*self.0 == NATIONAL
     }
 
     pub fn as_str(&self) -> &str {
@@ -48,11 +52,11 @@ impl Jurisdiction {
         let mut out = vec![Jurisdiction::national()];
         let province = format!("{}0000", &self.0[..2]);
         let city = format!("{}00", &self.0[..4]);
-        if province != self.0 {
-            out.push(Jurisdiction(province));
+        if province != *self.0 {
+            out.push(Jurisdiction(Arc::from(province)));
         }
-        if city != self.0 && !city.ends_with("0000") {
-            out.push(Jurisdiction(city));
+        if city != *self.0 && !city.ends_with("0000") {
+            out.push(Jurisdiction(Arc::from(city)));
         }
         out
     }
@@ -67,7 +71,7 @@ impl TryFrom<String> for Jurisdiction {
 
 impl From<Jurisdiction> for String {
     fn from(value: Jurisdiction) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 
@@ -82,7 +86,7 @@ macro_rules! slug_id {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        pub struct $name(Arc<str>);
 
         impl $name {
             /// Letters, digits, `-`, `_` and `.`; 1 to 64 characters.
@@ -93,7 +97,7 @@ macro_rules! slug_id {
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
                 if ok {
-                    Ok(Self(text.to_owned()))
+                    Ok(Self(Arc::from(text)))
                 } else {
                     Err(DomainError::InvalidId {
                         kind: $what,
@@ -116,7 +120,7 @@ macro_rules! slug_id {
 
         impl From<$name> for String {
             fn from(value: $name) -> Self {
-                value.0
+                value.0.to_string()
             }
         }
 

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod levels;
 pub mod model;
 pub mod state;
+pub mod text;
 
 pub use decide::{CommandContext, decide, published_revisions, withdrawn_revisions};
 pub use state::Violation;

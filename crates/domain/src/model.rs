@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
+use crate::text::Text;
 
 /// A value whose official text may not be on record.
 ///
@@ -98,7 +99,7 @@ pub struct Level {
 /// The service standard: the official text plus the levels it states.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceStandard {
-    pub text: String,
+    pub text: Text,
     /// Empty when the text states no comparable level (prose only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub levels: Vec<Level>,
@@ -107,11 +108,11 @@ pub struct ServiceStandard {
 /// The five fields every service item states.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ItemFields {
-    pub service_target: Known<String>,
-    pub service_content: Known<String>,
+    pub service_target: Known<Text>,
+    pub service_content: Known<Text>,
     pub service_standard: Known<ServiceStandard>,
-    pub expenditure_responsibility: Known<String>,
-    pub lead_units: Known<Vec<String>>,
+    pub expenditure_responsibility: Known<Text>,
+    pub lead_units: Known<Vec<Text>>,
 }
 
 /// Where an item sits in its standard's tree.
@@ -222,10 +223,10 @@ pub struct ItemSpec {
     pub id: ItemId,
     pub placement: Placement,
     /// Official (Chinese) name; unknown when no source gives it.
-    pub name: Known<String>,
+    pub name: Known<Text>,
     /// Descriptive English name (not official text).
     #[serde(default)]
-    pub name_en: Known<String>,
+    pub name_en: Known<Text>,
     pub fields: ItemFields,
     /// For a local item: the national item it implements. `None` for national items and local-only items.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,6 @@
 //! The consolidated state of one standard at one point, and `apply`: how one event changes it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -9,6 +9,7 @@ use imbl::OrdMap;
 use crate::event::{Event, EventContext, FieldChange, RecordedEvent};
 use crate::ids::{AspectId, CategoryId, ItemId, RevisionId};
 use crate::model::{ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind};
+use crate::text::Text;
 
 /// Whether an aspect, category or item is part of the standard at this point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,21 +51,70 @@ pub struct Lineage {
 pub struct ItemState {
     pub id: ItemId,
     pub placement: Placement,
-    pub name: Known<String>,
-    pub name_en: Known<String>,
+    pub name: Known<Text>,
+    pub name_en: Known<Text>,
     pub fields: ItemFields,
     pub national_item: Option<ItemId>,
     /// `Some` for a local item beyond national scope: the reference of its
     /// argumentation and risk assessment, itself possibly not on record.
-    pub beyond_national_scope: Option<Known<String>>,
+    pub beyond_national_scope: Option<Known<Text>>,
     pub status: Status,
     /// Provenance: the revision whose event last changed this item.
     pub last_changed_by: RevisionId,
     pub introduced_by: RevisionId,
     pub lineage: Lineage,
-    /// Per amended field (by stored field name): the revision that last amended it.
+    /// Per amended field: the revision that last amended it.
     /// Lets a reader see that a field changed even when neither text is on record.
-    pub amended_by: BTreeMap<&'static str, RevisionId>,
+    pub amended_by: AmendedBy,
+}
+
+/// Per field of an item, the revision that last amended it.
+///
+/// A fixed slot per field rather than a map: every copy of an item the
+/// timeline makes copies this too, and a copy must not allocate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AmendedBy([Option<RevisionId>; FIELD_NAMES.len()]);
+
+/// The stored names of the fields an amendment can change, in the order
+/// [`AmendedBy::iter`] gives them.
+pub const FIELD_NAMES: [&str; 7] = [
+    "expenditure_responsibility",
+    "lead_units",
+    "name",
+    "name_en",
+    "service_content",
+    "service_standard",
+    "service_target",
+];
+
+impl AmendedBy {
+    fn slot(field: &str) -> Option<usize> {
+        FIELD_NAMES.iter().position(|name| *name == field)
+    }
+
+    /// The revision that last amended `field` (a stored field name), if any did.
+    pub fn get(&self, field: &str) -> Option<&RevisionId> {
+        Self::slot(field).and_then(|slot| self.0[slot].as_ref())
+    }
+
+    /// Records that `revision` amended `field`; an unknown field name is ignored.
+    pub fn insert(&mut self, field: &str, revision: RevisionId) {
+        if let Some(slot) = Self::slot(field) {
+            self.0[slot] = Some(revision);
+        }
+    }
+
+    /// Amended fields with their revision, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &RevisionId)> {
+        FIELD_NAMES
+            .iter()
+            .zip(&self.0)
+            .filter_map(|(name, revision)| revision.as_ref().map(|r| (*name, r)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Option::is_none)
+    }
 }
 
 impl ItemState {
@@ -81,7 +131,7 @@ impl ItemState {
             last_changed_by: revision.clone(),
             introduced_by: revision.clone(),
             lineage: Lineage::default(),
-            amended_by: BTreeMap::new(),
+            amended_by: AmendedBy::default(),
         }
     }
 
@@ -397,7 +447,7 @@ fn check_placement(
 fn introduce(
     state: &mut Snapshot,
     spec: &ItemSpec,
-    beyond_national_scope: Option<Known<String>>,
+    beyond_national_scope: Option<Known<Text>>,
     by: &RevisionId,
 ) -> Result<(), Violation> {
     if state.items.contains_key(&spec.id) {

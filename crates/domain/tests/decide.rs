@@ -578,7 +578,10 @@ fn amendment_records_before_and_after() {
             "i1",
             FieldUpdates {
                 service_content: Some(Known::Unknown),
-                lead_units: Some(Known::Known(vec!["u1".to_owned(), "u2".to_owned()])),
+                lead_units: Some(Known::Known(vec![
+                    "u1".to_owned().into(),
+                    "u2".to_owned().into(),
+                ])),
                 ..FieldUpdates::default()
             },
         )],
@@ -596,8 +599,8 @@ fn amendment_records_before_and_after() {
                 after: Known::Unknown,
             },
             FieldChange::LeadUnits {
-                before: Known::Known(vec!["i1 unit".to_owned()]),
-                after: Known::Known(vec!["u1".to_owned(), "u2".to_owned()]),
+                before: Known::Known(vec!["i1 unit".to_owned().into()]),
+                after: Known::Known(vec!["u1".to_owned().into(), "u2".to_owned().into()]),
             },
         ]
     );

@@ -13,7 +13,7 @@ fn content_of(
     item: &str,
     valid_at: &str,
     known_at: Option<chrono::DateTime<chrono::Utc>>,
-) -> Known<String> {
+) -> Known<Text> {
     registry.state(Some(valid_at), known_at).items[&iid(item)]
         .fields
         .service_content

@@ -33,11 +33,11 @@ fn aspect_id() -> impl Strategy<Value = String> {
     (1..=3u8).prop_map(|n| format!("a{n}"))
 }
 
-fn text() -> impl Strategy<Value = Option<Known<String>>> {
+fn text() -> impl Strategy<Value = Option<Known<Text>>> {
     prop_oneof![
         Just(None),
         Just(Some(Known::Unknown)),
-        "[xyz]{0,2}".prop_map(|t| Some(Known::Known(t))),
+        "[xyz]{0,2}".prop_map(|t| Some(Known::Known(t.into()))),
     ]
 }
 

@@ -6,22 +6,26 @@ use domain::command::{Change, ChangeEntry, FieldUpdates};
 use domain::event::{Event, FieldChange};
 use domain::ids::{ItemId, Jurisdiction};
 use domain::model::{ItemFields, Known};
+use domain::text::Text;
 use serde_json::json;
 
 #[test]
 fn known_is_null_or_the_value() {
-    let cases: Vec<(Known<String>, &str)> = vec![
+    let cases: Vec<(Known<Text>, &str)> = vec![
         (Known::Unknown, "null"),
-        (Known::Known(String::new()), "\"\""),
-        (Known::Known("不少于15套".to_owned()), "\"不少于15套\""),
+        (Known::Known(String::new().into()), "\"\""),
+        (
+            Known::Known("不少于15套".to_owned().into()),
+            "\"不少于15套\"",
+        ),
     ];
     for (value, text) in cases {
         assert_eq!(serde_json::to_string(&value).unwrap(), text);
-        assert_eq!(serde_json::from_str::<Known<String>>(text).unwrap(), value);
+        assert_eq!(serde_json::from_str::<Known<Text>>(text).unwrap(), value);
     }
-    let units: Known<Vec<String>> = serde_json::from_str("[]").unwrap();
+    let units: Known<Vec<Text>> = serde_json::from_str("[]").unwrap();
     assert_eq!(units, Known::Known(Vec::new()));
-    let units: Known<Vec<String>> = serde_json::from_str("null").unwrap();
+    let units: Known<Vec<Text>> = serde_json::from_str("null").unwrap();
     assert_eq!(units, Known::Unknown);
     assert!(serde_json::from_str::<Known<u32>>("\"x\"").is_err());
 }
@@ -29,11 +33,11 @@ fn known_is_null_or_the_value() {
 #[test]
 fn item_fields_round_trip_with_unknowns() {
     let fields = ItemFields {
-        service_target: Known::Known("农村居民".to_owned()),
+        service_target: Known::Known("农村居民".to_owned().into()),
         service_content: Known::Unknown,
         service_standard: Known::Unknown,
-        expenditure_responsibility: Known::Known(String::new()),
-        lead_units: Known::Known(vec!["文化和旅游部".to_owned()]),
+        expenditure_responsibility: Known::Known(String::new().into()),
+        lead_units: Known::Known(vec!["文化和旅游部".to_owned().into()]),
     };
     let value = serde_json::to_value(&fields).unwrap();
     assert_eq!(value["service_content"], serde_json::Value::Null);
@@ -48,10 +52,10 @@ fn field_updates_tell_absent_from_null() {
     )
     .unwrap();
     assert_eq!(updates.service_content, Some(Known::Unknown));
-    assert_eq!(updates.service_target, Some(Known::Known("x".to_owned())));
+    assert_eq!(updates.service_target, Some(Known::Known("x".into())));
     assert_eq!(
         updates.lead_units,
-        Some(Known::Known(vec!["a".to_owned(), "b".to_owned()]))
+        Some(Known::Known(vec!["a".into(), "b".into()]))
     );
     assert_eq!(updates.name, None);
     assert_eq!(updates.service_standard, None);
@@ -97,7 +101,7 @@ fn events_store_their_type_and_fields() {
     let event = Event::ItemAmended {
         item: ItemId::parse("i1").unwrap(),
         changes: vec![FieldChange::ServiceContent {
-            before: Known::Known("old".to_owned()),
+            before: Known::Known("old".to_owned().into()),
             after: Known::Unknown,
         }],
     };

@@ -16,6 +16,7 @@ use domain::model::{
     AspectSpec, CategorySpec, ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind,
     ServiceStandard,
 };
+use domain::text::Text;
 use serde::Deserialize;
 
 use crate::codec::split_units;
@@ -83,13 +84,13 @@ struct SourceCategory {
 struct SourceItem {
     id: String,
     seq_in_category: Option<u32>,
-    name_zh: Option<String>,
-    name_en: Option<String>,
-    service_target: Option<String>,
-    service_content: Option<String>,
-    service_standard: Option<String>,
-    expenditure_responsibility: Option<String>,
-    lead_unit: Option<String>,
+    name_zh: Option<Text>,
+    name_en: Option<Text>,
+    service_target: Option<Text>,
+    service_content: Option<Text>,
+    service_standard: Option<Text>,
+    expenditure_responsibility: Option<Text>,
+    lead_unit: Option<Text>,
     evidence: SourceEvidence,
 }
 
@@ -154,7 +155,7 @@ fn sources(edition: &SourceEdition) -> Vec<String> {
         .collect()
 }
 
-fn standard(text: Option<&String>) -> Known<ServiceStandard> {
+fn standard(text: Option<&Text>) -> Known<ServiceStandard> {
     Known::from(text.map(|text| ServiceStandard {
         text: text.clone(),
         levels: extract_levels(text),
@@ -274,7 +275,7 @@ fn revision_2023(
             continue;
         };
         let mut fields = FieldUpdates::default();
-        let newer = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        let newer = |a: &Option<Text>, b: &Option<Text>| match (a, b) {
             (old, Some(new)) if old.as_ref() != Some(new) => Some(Known::Known(new.clone())),
             _ => None,
         };

@@ -17,6 +17,7 @@ use domain::levels::extract_levels;
 use domain::model::{
     ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind, ServiceStandard,
 };
+use domain::text::Text;
 use serde::Deserialize;
 
 use crate::bundled::{BundledError, national_revisions};
@@ -73,17 +74,17 @@ struct Entry {
 struct Item {
     jurisdiction_zh: Option<String>,
     national_item_id: Option<String>,
-    name_zh: Option<String>,
-    service_target: Option<String>,
-    service_content: Option<String>,
+    name_zh: Option<Text>,
+    service_target: Option<Text>,
+    service_content: Option<Text>,
     /// The item's service standard as the source states it.
-    service_standard: Option<String>,
+    service_standard: Option<Text>,
     /// Same as `service_standard`, in the entries that call it so.
-    local_standard: Option<String>,
+    local_standard: Option<Text>,
     /// Only what the local standard adds to the national text: an excerpt.
-    local_addition: Option<String>,
-    expenditure_responsibility: Option<String>,
-    lead_unit: Option<String>,
+    local_addition: Option<Text>,
+    expenditure_responsibility: Option<Text>,
+    lead_unit: Option<Text>,
 }
 
 #[derive(Deserialize)]
@@ -269,7 +270,7 @@ fn item_spec(item: &Item) -> Result<ItemSpec, BundledError> {
         (Some(national), _) => national.as_str(),
         (None, Some(name)) => LOCAL_IDS
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| *n == name.as_str())
             .map(|(_, id)| *id)
             .ok_or_else(|| shape(name.clone(), "no id for an item without a national id"))?,
         (None, None) => return Err(shape("items", "an item with neither id nor name")),
@@ -288,7 +289,7 @@ fn item_spec(item: &Item) -> Result<ItemSpec, BundledError> {
         // Only the addition is on record: keep it marked as an excerpt, and read
         // levels from the quoted words alone.
         (None, Some(addition)) => Known::Known(ServiceStandard {
-            text: format!("……{addition}……"),
+            text: format!("……{addition}……").into(),
             levels: extract_levels(addition),
         }),
         (None, None) => Known::Unknown,

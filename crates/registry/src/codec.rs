@@ -14,6 +14,7 @@
 use chrono::NaiveDate;
 use domain::event::{Event, EventContext, NewDomainEvent, RecordedEvent};
 use domain::ids::{Jurisdiction, RevisionId};
+use domain::text::Text;
 use event_store::{NewEvent, StoredEvent, StreamId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -236,18 +237,23 @@ fn v1_to_v2(event_type: &str, payload: &mut Map<String, Value>) {
 
 fn lead_units_from_text(text: &Value) -> Value {
     match text.as_str() {
-        Some(text) => Value::Array(split_units(text).into_iter().map(Value::String).collect()),
+        Some(text) => Value::Array(
+            split_units(text)
+                .into_iter()
+                .map(|unit| Value::String(unit.into()))
+                .collect(),
+        ),
         None => Value::Null,
     }
 }
 
 /// Splits a printed list of units ("退役军人部、人力资源社会保障部。") into names.
-pub fn split_units(text: &str) -> Vec<String> {
+pub fn split_units(text: &str) -> Vec<Text> {
     text.trim()
         .trim_end_matches(['。', '.'])
         .split(['、', ',', ';', '，', '；'])
         .map(str::trim)
         .filter(|unit| !unit.is_empty())
-        .map(str::to_owned)
+        .map(Text::from)
         .collect()
 }

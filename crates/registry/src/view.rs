@@ -1,15 +1,15 @@
 //! What readers see: the editions, versions, histories and diffs as plain
 //! serialisable values, shared by the command line's JSON output and tests.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{FieldChange, RecordedEvent};
-use domain::ids::{ItemId, RevisionId};
+use domain::ids::{CategoryId, ItemId, RevisionId};
 use domain::model::{Known, Placement, RevisionInfo, RevisionKind, ServiceStandard};
 use domain::state::{ItemState, Snapshot, Status};
+use domain::text::Text;
 use serde::Serialize;
-use serde_json::Value;
 use timeline::{Diff, Edition, ItemChange, ItemHistory, RevisionRecord, StandardTimeline, Version};
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,45 +31,79 @@ impl RevisionRef {
             effective_from: info.effective_from,
         }
     }
+}
 
-    fn lookup(snapshot: &Snapshot, id: &RevisionId) -> Value {
-        snapshot
-            .revisions
-            .get(id)
-            .and_then(|info| serde_json::to_value(RevisionRef::new(info)).ok())
-            .unwrap_or_else(|| serde_json::json!({ "id": id }))
+/// A revision an item or version cites: its reference when the state holds the
+/// revision, its id alone otherwise. Shares the state's `RevisionInfo`, so an
+/// edition's ~80 citations copy nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevisionLink {
+    pub id: RevisionId,
+    pub info: Option<Arc<RevisionInfo>>,
+}
+
+impl RevisionLink {
+    pub fn lookup(snapshot: &Snapshot, id: &RevisionId) -> Self {
+        Self {
+            id: id.clone(),
+            info: snapshot.revisions.get(id).cloned(),
+        }
+    }
+
+    /// The revision's title; empty when the state does not hold the revision.
+    pub fn title(&self) -> &str {
+        self.info.as_ref().map_or("", |info| info.title.as_str())
+    }
+}
+
+impl Serialize for RevisionLink {
+    // The fields of `RevisionRef` in name order: the stored JSON of views keeps that order.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(info) = &self.info else {
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry("id", &self.id)?;
+            return map.end();
+        };
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("document_no", &info.document_no)?;
+        map.serialize_entry("effective_from", &info.effective_from)?;
+        map.serialize_entry("id", &info.id)?;
+        map.serialize_entry("kind", &info.kind)?;
+        map.serialize_entry("title", &info.title)?;
+        map.end()
     }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemView {
     pub id: ItemId,
-    pub category: Known<String>,
+    pub category: Known<CategoryId>,
     pub number: Known<u32>,
-    pub name: Known<String>,
-    pub name_en: Known<String>,
-    pub service_target: Known<String>,
-    pub service_content: Known<String>,
+    pub name: Known<Text>,
+    pub name_en: Known<Text>,
+    pub service_target: Known<Text>,
+    pub service_content: Known<Text>,
     pub service_standard: Known<ServiceStandard>,
-    pub expenditure_responsibility: Known<String>,
-    pub lead_units: Known<Vec<String>>,
+    pub expenditure_responsibility: Known<Text>,
+    pub lead_units: Known<Vec<Text>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub national_item: Option<ItemId>,
     /// Present for local items beyond national scope: the assessment reference (null: none on record).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub beyond_national_scope: Option<Known<String>>,
-    pub last_changed_by: Value,
+    pub beyond_national_scope: Option<Known<Text>>,
+    pub last_changed_by: RevisionLink,
 }
 
 impl ItemView {
     pub fn new(item: &ItemState, snapshot: &Snapshot) -> Self {
-        Self::with_last_changed_by(item, RevisionRef::lookup(snapshot, &item.last_changed_by))
+        Self::with_last_changed_by(item, RevisionLink::lookup(snapshot, &item.last_changed_by))
     }
 
-    fn with_last_changed_by(item: &ItemState, last_changed_by: Value) -> Self {
+    fn with_last_changed_by(item: &ItemState, last_changed_by: RevisionLink) -> Self {
         Self {
             id: item.id.clone(),
-            category: Known::from(item.placement.category.as_known().map(|c| c.to_string())),
+            category: item.placement.category.clone(),
             number: item.placement.number.clone(),
             name: item.name.clone(),
             name_en: item.name_en.clone(),
@@ -134,34 +168,11 @@ pub fn active_items(snapshot: &Snapshot) -> Vec<&ItemState> {
     items
 }
 
-/// Builds the views of an edition's items, serialising each revision they cite
-/// once: an edition's ~80 items cite a handful of revisions between them.
-struct ItemViews<'s> {
-    snapshot: &'s Snapshot,
-    revisions: BTreeMap<&'s RevisionId, Value>,
-}
-
-impl<'s> ItemViews<'s> {
-    fn view(&mut self, item: &'s ItemState) -> ItemView {
-        let snapshot = self.snapshot;
-        let last_changed_by = self
-            .revisions
-            .entry(&item.last_changed_by)
-            .or_insert_with(|| RevisionRef::lookup(snapshot, &item.last_changed_by))
-            .clone();
-        ItemView::with_last_changed_by(item, last_changed_by)
-    }
-}
-
 impl EditionView {
     pub fn new(edition: &Edition) -> Self {
         let empty = Snapshot::default();
         let snapshot = edition.snapshot().unwrap_or(&empty);
         let items = active_items(snapshot);
-        let mut views = ItemViews {
-            snapshot,
-            revisions: BTreeMap::new(),
-        };
         let mut aspects: Vec<AspectView> = snapshot
             .aspects
             .values()
@@ -184,7 +195,7 @@ impl EditionView {
                             items: items
                                 .iter()
                                 .filter(|i| i.placement.category.as_known() == Some(&c.id))
-                                .map(|i| views.view(i))
+                                .map(|i| ItemView::new(i, snapshot))
                                 .collect(),
                         })
                         .collect();
@@ -214,7 +225,7 @@ impl EditionView {
             unplaced_items: items
                 .iter()
                 .filter(|i| !placed(i))
-                .map(|i| views.view(i))
+                .map(|i| ItemView::new(i, snapshot))
                 .collect(),
         }
     }
@@ -223,7 +234,7 @@ impl EditionView {
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionView {
     pub valid_from: NaiveDate,
-    pub revisions: Vec<Value>,
+    pub revisions: Vec<RevisionLink>,
     pub item_count: usize,
 }
 
@@ -234,7 +245,7 @@ impl VersionView {
             revisions: version
                 .revisions
                 .iter()
-                .map(|r| RevisionRef::lookup(&version.snapshot, r))
+                .map(|r| RevisionLink::lookup(&version.snapshot, r))
                 .collect(),
             item_count: active_items(&version.snapshot).len(),
         }
@@ -359,7 +370,7 @@ impl HistoryView {
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemDiffView {
     pub item: ItemId,
-    pub name: Known<String>,
+    pub name: Known<Text>,
     pub change: &'static str,
     /// Items on the other side of a merge or split.
     pub related: Vec<ItemId>,

@@ -233,10 +233,7 @@ fn schema_version_1_lead_unit_text_is_upcast_to_a_list() {
         };
         assert_eq!(
             units,
-            Known::Known(vec![
-                "退役军人部".to_owned(),
-                "人力资源社会保障部".to_owned()
-            ]),
+            Known::Known(vec!["退役军人部".into(), "人力资源社会保障部".into()]),
             "{file}"
         );
     }

@@ -192,7 +192,7 @@ async fn a_local_standard_is_published_adjusted_and_corrected_like_the_national_
     assert_eq!(radio.national_item, Some(iid("radio")));
     assert_eq!(
         snapshot.items[&iid("cd-elderly")].beyond_national_scope,
-        Some(Known::Known("成发改〔2021〕1号 论证和风险评估".to_owned()))
+        Some(Known::Known("成发改〔2021〕1号 论证和风险评估".into()))
     );
     assert_eq!(
         snapshot.items[&iid("cd-bus")].beyond_national_scope,

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use domain::event::{FieldChange, FieldValue};
 use domain::model::{Known, ServiceStandard};
+use domain::text::Text;
 use registry::view::{
     DiffView, EditionView, HistoryView, ItemDiffView, ItemView, RevisionView, VersionView,
 };
@@ -12,19 +13,19 @@ use crate::commands::LogLine;
 
 const NOT_ON_RECORD: &str = "(not on record)";
 
-fn text(value: &Known<String>) -> &str {
-    value.as_known().map_or(NOT_ON_RECORD, String::as_str)
+fn text<T: AsRef<str>>(value: &Known<T>) -> &str {
+    value.as_known().map_or(NOT_ON_RECORD, AsRef::as_ref)
 }
 
 fn standard_text(value: &Known<ServiceStandard>) -> String {
     match value {
-        Known::Known(s) if s.levels.is_empty() => s.text.clone(),
+        Known::Known(s) if s.levels.is_empty() => s.text.to_string(),
         Known::Known(s) => format!("{} [{} structured level(s)]", s.text, s.levels.len()),
         Known::Unknown => NOT_ON_RECORD.to_owned(),
     }
 }
 
-fn units(value: &Known<Vec<String>>) -> String {
+fn units(value: &Known<Vec<Text>>) -> String {
     value
         .as_known()
         .map_or(NOT_ON_RECORD.to_owned(), |u| u.join("、"))
@@ -36,7 +37,7 @@ fn item(out: &mut String, item: &ItemView, indent: &str) {
         .as_known()
         .map_or("-".to_owned(), |n| format!("({n})"));
     let name = match (&item.name, &item.name_en) {
-        (Known::Known(name), _) => name.clone(),
+        (Known::Known(name), _) => name.to_string(),
         (Known::Unknown, Known::Known(en)) => format!("{NOT_ON_RECORD} [{en}]"),
         _ => NOT_ON_RECORD.to_owned(),
     };
@@ -55,12 +56,7 @@ fn item(out: &mut String, item: &ItemView, indent: &str) {
         let _ = writeln!(out, "{indent}    {label}: {value}");
     }
     let by = &item.last_changed_by;
-    let _ = writeln!(
-        out,
-        "{indent}    last changed by: {} {}",
-        by["id"].as_str().unwrap_or("?"),
-        by["title"].as_str().unwrap_or("")
-    );
+    let _ = writeln!(out, "{indent}    last changed by: {} {}", by.id, by.title());
 }
 
 pub fn edition(view: &EditionView) -> String {
@@ -111,13 +107,7 @@ pub fn versions(views: &Vec<VersionView>) -> String {
         let revisions: Vec<String> = v
             .revisions
             .iter()
-            .map(|r| {
-                format!(
-                    "{} {}",
-                    r["id"].as_str().unwrap_or("?"),
-                    r["title"].as_str().unwrap_or("")
-                )
-            })
+            .map(|r| format!("{} {}", r.id, r.title()))
             .collect();
         let _ = writeln!(
             out,

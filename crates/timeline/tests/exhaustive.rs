@@ -105,7 +105,7 @@ impl Generator {
         d(DATES[self.rng.below(DATES.len())])
     }
 
-    fn text(&mut self) -> Known<String> {
+    fn text(&mut self) -> Known<Text> {
         if self.rng.percent(25) {
             Known::Unknown
         } else {
@@ -177,7 +177,7 @@ impl Generator {
                         Known::Known(text) => Known::Known(ServiceStandard {
                             levels: if self.rng.percent(50) {
                                 vec![Level {
-                                    measure: text.clone(),
+                                    measure: text.to_string(),
                                     comparator: domain::model::Comparator::AtLeast,
                                     quantity: 1.0 + self.rng.below(3) as f64,
                                     unit: "yuan".to_owned(),

@@ -58,7 +58,9 @@ fn founding_standard() -> WholeStandard {
 
 fn standard_200() -> ServiceStandard {
     ServiceStandard {
-        text: "no less than 200 yuan per person per month".to_owned(),
+        text: "no less than 200 yuan per person per month"
+            .to_owned()
+            .into(),
         levels: Vec::new(),
     }
 }
@@ -92,7 +94,7 @@ fn registry() -> (Log, StandardTimeline) {
                         "i1",
                         FieldUpdates {
                             service_standard: Some(Known::Known(standard_200())),
-                            lead_units: Some(Known::Known(vec!["MCA".to_owned()])),
+                            lead_units: Some(Known::Known(vec!["MCA".to_owned().into()])),
                             ..FieldUpdates::default()
                         },
                     ),
@@ -201,7 +203,7 @@ fn introduced_fields(id: &str) -> Vec<FieldChange> {
         },
         FieldChange::LeadUnits {
             before: Known::Unknown,
-            after: Known::Known(vec![format!("{id} unit")]),
+            after: Known::Known(vec![format!("{id} unit").into()]),
         },
     ]
 }
@@ -612,8 +614,8 @@ fn diff_shows_amendments_renumbering_and_moves() {
                             after: Known::Known(standard_200()),
                         },
                         FieldChange::LeadUnits {
-                            before: Known::Known(vec!["i1 unit".to_owned()]),
-                            after: Known::Known(vec!["MCA".to_owned()]),
+                            before: Known::Known(vec!["i1 unit".to_owned().into()]),
+                            after: Known::Known(vec!["MCA".to_owned().into()]),
                         },
                     ],
                     None

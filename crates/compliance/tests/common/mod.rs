@@ -14,6 +14,7 @@ use domain::levels::extract_levels;
 use domain::model::{
     ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind, ServiceStandard,
 };
+use domain::text::Text;
 use domain::{CommandContext, decide};
 use timeline::Timeline;
 use uuid::Uuid;
@@ -37,7 +38,7 @@ pub fn rid(text: &str) -> RevisionId {
 /// A service standard whose levels are read from its text, as imports do.
 pub fn standard(text: &str) -> Known<ServiceStandard> {
     Known::Known(ServiceStandard {
-        text: text.to_owned(),
+        text: text.to_owned().into(),
         levels: extract_levels(text),
     })
 }
@@ -50,7 +51,7 @@ pub fn item(id: &str, text: Option<&str>) -> ItemSpec {
             category: Known::Unknown,
             number: Known::Unknown,
         },
-        name: Known::Known(format!("{id} name")),
+        name: Known::Known(format!("{id} name").into()),
         name_en: Known::Unknown,
         fields: ItemFields {
             service_standard: text.map_or(Known::Unknown, standard),
@@ -71,7 +72,7 @@ pub fn mapped(id: &str, national: &str, text: Option<&str>) -> ItemSpec {
 pub fn beyond(id: &str, assessment: Option<&str>) -> LocalItem {
     LocalItem {
         item: item(id, None),
-        assessment: Known::from(assessment.map(str::to_owned)),
+        assessment: Known::from(assessment.map(Text::from)),
     }
 }
 

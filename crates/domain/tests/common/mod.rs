@@ -16,6 +16,7 @@ use domain::model::{
     AspectSpec, CategorySpec, ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind,
 };
 use domain::state::{Snapshot, fold, in_force};
+pub use domain::text::Text;
 use domain::{CommandContext, DomainError, decide};
 use uuid::Uuid;
 
@@ -39,8 +40,8 @@ pub fn aid(text: &str) -> AspectId {
     AspectId::parse(text).unwrap()
 }
 
-pub fn known(text: &str) -> Known<String> {
-    Known::Known(text.to_owned())
+pub fn known(text: &str) -> Known<Text> {
+    Known::Known(text.into())
 }
 
 /// The default "today" of the registry: 2021 and 2023 revisions are in force, 2026 ones are not.
@@ -91,7 +92,7 @@ pub fn item(id: &str, category: &str, number: u32) -> ItemSpec {
             service_content: known(&format!("{id} content")),
             service_standard: Known::Unknown,
             expenditure_responsibility: known(&format!("{id} expenditure")),
-            lead_units: Known::Known(vec![format!("{id} unit")]),
+            lead_units: Known::Known(vec![format!("{id} unit").into()]),
         },
         national_item: None,
     }
@@ -210,7 +211,7 @@ pub fn local_implementation(
     }
 }
 
-pub fn local_item(spec: ItemSpec, assessment: Known<String>) -> LocalItem {
+pub fn local_item(spec: ItemSpec, assessment: Known<Text>) -> LocalItem {
     LocalItem {
         item: spec,
         assessment,

@@ -10,6 +10,7 @@ use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
 use domain::model::{
     AspectSpec, CategorySpec, ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind,
 };
+pub use domain::text::Text;
 use domain::{CommandContext, DomainError, decide};
 use uuid::Uuid;
 
@@ -43,8 +44,8 @@ pub fn cn() -> Jurisdiction {
     Jurisdiction::national()
 }
 
-pub fn known(text: &str) -> Known<String> {
-    Known::Known(text.to_owned())
+pub fn known(text: &str) -> Known<Text> {
+    Known::Known(text.into())
 }
 
 pub fn placement(category: &str, number: u32) -> Placement {
@@ -83,7 +84,7 @@ pub fn item(id: &str, category: &str, number: u32) -> ItemSpec {
             service_content: known(&format!("{id} content")),
             service_standard: Known::Unknown,
             expenditure_responsibility: known(&format!("{id} expenditure")),
-            lead_units: Known::Known(vec![format!("{id} unit")]),
+            lead_units: Known::Known(vec![format!("{id} unit").into()]),
         },
         national_item: None,
     }
