@@ -154,12 +154,12 @@ impl Witness {
     }
 
     /// Called by one catch-up at a time, so the tree only grows here.
-    fn observe(&self, page: &[StoredEvent]) -> Result<(), RegistryError> {
+    /// `leaves` are the pages's leaf hashes, computed ahead by the caller.
+    fn observe(&self, page: &[StoredEvent], leaves: &[Hash]) -> Result<(), RegistryError> {
         let mut new = Vec::with_capacity(page.len());
         let tree = self.tree();
         let first = tree.size();
-        for event in page {
-            let leaf = event_leaf_hash(event);
+        for (event, &leaf) in page.iter().zip(leaves) {
             let index = event.global_position.saturating_sub(1);
             // A page read again after a failed catch-up: already in the tree.
             if index < first {
@@ -217,9 +217,20 @@ impl Registry {
         self.witness.tree()
     }
 
-    /// Called by catch-up with each page read, before it is indexed.
-    pub(crate) fn witness_page(&self, page: &[StoredEvent]) -> Result<(), RegistryError> {
-        self.witness.observe(page)
+    /// Called by catch-up with each page read and its leaf hashes, before it is indexed.
+    pub(crate) fn witness_page(
+        &self,
+        page: &[StoredEvent],
+        leaves: &[Hash],
+    ) -> Result<(), RegistryError> {
+        if page.len() != leaves.len() {
+            return Err(RegistryError::CatchUpTask(format!(
+                "{} leaf hashes for {} events",
+                leaves.len(),
+                page.len()
+            )));
+        }
+        self.witness.observe(page, leaves)
     }
 }
 
