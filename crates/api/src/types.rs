@@ -268,7 +268,7 @@ pub(crate) struct EditionObj {
     valid_at: NaiveDate,
     known_at: Option<chrono::DateTime<Utc>>,
     valid_from: Option<NaiveDate>,
-    revisions: Vec<RevisionId>,
+    revisions: Arc<[RevisionId]>,
     snapshot: Arc<Snapshot>,
 }
 
@@ -978,7 +978,7 @@ pub(crate) struct VersionObj {
     jurisdiction: Jurisdiction,
     known_at: Option<chrono::DateTime<Utc>>,
     valid_from: NaiveDate,
-    revisions: Vec<RevisionId>,
+    revisions: Arc<[RevisionId]>,
     snapshot: Arc<Snapshot>,
 }
 

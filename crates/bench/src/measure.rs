@@ -166,7 +166,7 @@ fn naive_edition(
                 .last()
                 .map_or(point.valid_at, |e| e.context.effective_from),
             snapshot: Arc::new(snapshot),
-            revisions: Vec::new(),
+            revisions: Vec::new().into(),
             changes_text: true,
         });
     Edition {

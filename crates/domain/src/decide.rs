@@ -53,7 +53,7 @@ pub fn decide(
         context,
         None,
         Event::RevisionPublished {
-            revision: info.clone(),
+            revision: Box::new(info.clone()),
         },
     )];
     match &command.content {
@@ -175,7 +175,7 @@ pub fn published_revisions(history: &[RecordedEvent]) -> Vec<&RevisionInfo> {
     history
         .iter()
         .filter_map(|e| match &e.event {
-            Event::RevisionPublished { revision } => Some(revision),
+            Event::RevisionPublished { revision } => Some(revision.as_ref()),
             _ => None,
         })
         .collect()
@@ -300,7 +300,9 @@ fn whole_standard_events(
                     });
                 }
             }
-            None => push(Event::ItemIntroduced { item: spec.clone() }),
+            None => push(Event::ItemIntroduced {
+                item: Box::new(spec.clone()),
+            }),
         }
     }
     for local in &whole.local_items {
@@ -316,7 +318,7 @@ fn whole_standard_events(
                 }
             }
             None => push(Event::LocalItemAdded {
-                item: local.item.clone(),
+                item: Box::new(local.item.clone()),
                 assessment: local.assessment.clone(),
             }),
         }
@@ -544,7 +546,9 @@ fn change_events(
         Change::RetireCategory { category } => push(Event::CategoryRetired {
             category: category.clone(),
         }),
-        Change::IntroduceItem(spec) => push(Event::ItemIntroduced { item: spec.clone() }),
+        Change::IntroduceItem(spec) => push(Event::ItemIntroduced {
+            item: Box::new(spec.clone()),
+        }),
         Change::AddLocalItem(LocalItem { item, assessment }) => {
             if info.jurisdiction.is_national() {
                 return Err(DomainError::ChangeDoesNotFitKind {
@@ -553,7 +557,7 @@ fn change_events(
                 });
             }
             push(Event::LocalItemAdded {
-                item: item.clone(),
+                item: Box::new(item.clone()),
                 assessment: assessment.clone(),
             })
         }
@@ -585,7 +589,7 @@ fn change_events(
                 MergeTarget::Existing(id) => id.clone(),
                 MergeTarget::New(spec) => {
                     push(Event::ItemIntroduced {
-                        item: (**spec).clone(),
+                        item: Box::new((**spec).clone()),
                     });
                     spec.id.clone()
                 }
@@ -602,7 +606,9 @@ fn change_events(
                 )));
             }
             for spec in into {
-                push(Event::ItemIntroduced { item: spec.clone() });
+                push(Event::ItemIntroduced {
+                    item: Box::new(spec.clone()),
+                });
             }
             push(Event::ItemSplit {
                 from: from.clone(),

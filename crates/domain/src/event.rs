@@ -110,8 +110,10 @@ impl FieldChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
+    // The large payloads are boxed: the timeline keeps every event, and an
+    // `Event` is as large as its largest variant.
     RevisionPublished {
-        revision: RevisionInfo,
+        revision: Box<RevisionInfo>,
     },
     RevisionWithdrawn {
         withdrawn: RevisionId,
@@ -148,7 +150,7 @@ pub enum Event {
         category: CategoryId,
     },
     ItemIntroduced {
-        item: ItemSpec,
+        item: Box<ItemSpec>,
     },
     ItemAmended {
         item: ItemId,
@@ -176,7 +178,7 @@ pub enum Event {
     /// A local item beyond national scope, with the reference of its argumentation
     /// and risk assessment (`Unknown` when none is on record).
     LocalItemAdded {
-        item: ItemSpec,
+        item: Box<ItemSpec>,
         assessment: Known<Text>,
     },
 }

@@ -64,7 +64,7 @@ fn samples() -> Vec<Event> {
     };
     vec![
         Event::RevisionPublished {
-            revision: RevisionInfo {
+            revision: Box::new(RevisionInfo {
                 id: RevisionId::parse("cn-2021").unwrap(),
                 jurisdiction: Jurisdiction::national(),
                 kind: RevisionKind::ComprehensiveRevision,
@@ -77,7 +77,7 @@ fn samples() -> Vec<Event> {
                 implements: None,
                 target: None,
                 sources: vec!["S02: notice".into()],
-            },
+            }),
         },
         Event::RevisionWithdrawn {
             withdrawn: RevisionId::parse("cn-2026-adj").unwrap(),
@@ -111,7 +111,9 @@ fn samples() -> Vec<Event> {
         Event::CategoryRetired {
             category: category.clone(),
         },
-        Event::ItemIntroduced { item: spec() },
+        Event::ItemIntroduced {
+            item: Box::new(spec()),
+        },
         Event::ItemAmended {
             item: item("radio-listening"),
             changes: vec![
@@ -142,7 +144,7 @@ fn samples() -> Vec<Event> {
             into: vec![item("radio-listening"), item("tv-watching")],
         },
         Event::LocalItemAdded {
-            item: spec(),
+            item: Box::new(spec()),
             assessment: Known::Known("成发改〔2021〕1号 论证与风险评估报告".into()),
         },
     ]

@@ -30,8 +30,9 @@ pub struct Version {
     /// First day this version is in force.
     pub valid_from: NaiveDate,
     pub snapshot: Arc<Snapshot>,
-    /// Revisions whose events take effect on `valid_from`.
-    pub revisions: Vec<RevisionId>,
+    /// Revisions whose events take effect on `valid_from`. Shared: every later
+    /// generation that keeps this version copies it.
+    pub revisions: Arc<[RevisionId]>,
     /// False when only bookkeeping changed (e.g. a withdrawal was published), not the text.
     pub changes_text: bool,
 }
@@ -270,7 +271,7 @@ impl StandardTimeline {
             versions.push(Version {
                 valid_from: date,
                 snapshot,
-                revisions,
+                revisions: revisions.into(),
                 changes_text,
             });
         }
@@ -337,7 +338,7 @@ impl StandardTimeline {
             .iter()
             .filter_map(|e| match &e.event {
                 Event::RevisionPublished { revision } => Some(RevisionRecord {
-                    info: revision.clone(),
+                    info: revision.as_ref().clone(),
                     recorded_at: e.recorded_at,
                     actor: e.context.actor.clone(),
                     withdrawn_by: withdrawn.get(&revision.id).map(|r| (*r).clone()),

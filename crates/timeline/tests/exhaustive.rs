@@ -689,7 +689,11 @@ fn check_history(seed: u64, log: &Log, coverage: &mut Coverage) {
                         revisions.push(e.context.revision.clone());
                     }
                 }
-                assert_eq!(version.revisions, revisions, "seed {seed} v {v} t {t:?}");
+                assert_eq!(
+                    version.revisions,
+                    revisions.into(),
+                    "seed {seed} v {v} t {t:?}"
+                );
                 let changed = text(&brute(events, last.pred_opt().unwrap(), t)) != text(&expected);
                 assert_eq!(version.changes_text, changed, "seed {seed} v {v} t {t:?}");
             }
@@ -744,7 +748,7 @@ fn check_history(seed: u64, log: &Log, coverage: &mut Coverage) {
             .iter()
             .filter_map(|e| match &e.event {
                 Event::RevisionPublished { revision } => Some((
-                    revision.clone(),
+                    revision.as_ref().clone(),
                     e.recorded_at,
                     e.context.actor.clone(),
                     withdrawn_by.get(&revision.id).cloned(),

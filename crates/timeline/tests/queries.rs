@@ -792,7 +792,7 @@ fn a_retroactive_correction_changes_the_past_only_as_known_after_it() {
     let before = index.edition(d("2022-06-01"), just_before(2));
     let version = before.version.as_ref().unwrap();
     assert_eq!(version.valid_from, d("2022-01-01"));
-    assert_eq!(version.revisions, vec![rid("r2022")]);
+    assert_eq!(version.revisions, vec![rid("r2022")].into());
     assert!(!version.snapshot.revisions.contains_key(&rid("c2021")));
     // Known now, the correction is part of every edition from 2021-04-01 on.
     let now = index.edition(d("2022-06-01"), None);
@@ -808,7 +808,7 @@ fn a_retroactive_correction_changes_the_past_only_as_known_after_it() {
             .version
             .unwrap()
             .revisions,
-        vec![rid("r2021"), rid("c2021")]
+        vec![rid("r2021"), rid("c2021")].into()
     );
 
     let diff = Diff::between(before.snapshot(), now.snapshot());
@@ -876,7 +876,7 @@ fn a_future_dated_adjustment_is_pending_before_its_date_and_in_force_from_it() {
     let edition = index.edition(d("2026-01-01"), None);
     let version = edition.version.unwrap();
     assert_eq!(version.valid_from, d("2026-01-01"));
-    assert_eq!(version.revisions, vec![rid("r2026")]);
+    assert_eq!(version.revisions, vec![rid("r2026")].into());
     assert!(version.changes_text);
 }
 
@@ -974,7 +974,7 @@ fn a_withdrawal_hides_a_future_revision_only_as_known_after_it() {
     );
     let bookkeeping = index.edition(d("2025-06-01"), None).version.unwrap();
     assert!(!bookkeeping.changes_text);
-    assert_eq!(bookkeeping.revisions, vec![rid("w2027")]);
+    assert_eq!(bookkeeping.revisions, vec![rid("w2027")].into());
     assert_eq!(
         index
             .edition(d("2027-06-01"), None)
