@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::event::RecordedEvent;
-use domain::ids::ItemId;
+use domain::ids::{ItemId, Jurisdiction};
 use domain::state::{Snapshot, fold, in_force};
 use event_store::{EventStore, READ_PAGE_MAX};
 use registry::Registry;
@@ -44,6 +44,10 @@ pub struct SizeFigures {
     pub item: Latency,
     /// The same item by the naive fold, with its `ItemView`.
     pub item_naive: Latency,
+    /// The full edition as a registry without projections answers it: read the
+    /// standard's stream from the store, decode it, `fold(&in_force(..))`, `EditionView`.
+    #[serde(default)]
+    pub edition_naive_store: Latency,
     /// Points answered both ways and compared.
     pub compared: usize,
     /// Points where the index and the naive fold disagree (must be 0).
@@ -86,12 +90,34 @@ pub async fn measure_store(
     let rebuild_peak_rss_kib = peak_rss_kib();
 
     let events = store.head_position().await?;
-    let mut figures = {
+    let (mut figures, from_store) = {
         let timeline = registry.timeline();
         let standards: Vec<&StandardTimeline> = timeline.standards().collect();
         let points = points(&standards, queries, seed);
-        time_travel(&standards, &points, naive_queries)?
+        let figures = time_travel(&standards, &points, naive_queries)?;
+        // What the index answered, to compare with the store's answers below.
+        let from_store: Vec<StorePoint> = points
+            .iter()
+            .take(naive_queries.min(NAIVE_STORE_QUERIES_MAX))
+            .map(|p| {
+                let standard = standards[p.standard];
+                StorePoint {
+                    jurisdiction: standard.jurisdiction().clone(),
+                    valid_at: p.valid_at,
+                    known_at: p.known_at,
+                    index: standard
+                        .edition(p.valid_at, Some(p.known_at))
+                        .version
+                        .map(|v| v.snapshot),
+                }
+            })
+            .collect();
+        (figures, from_store)
     };
+    let (latency, mismatches) = naive_from_store(store.as_ref(), &from_store).await?;
+    figures.edition_naive_store = latency;
+    figures.compared += from_store.len();
+    figures.mismatches += mismatches;
     figures.events = events;
     figures.standards = registry.timeline().standards().count();
     figures.national_edition_items = crate::http::expected_items(&registry.timeline());
@@ -100,6 +126,66 @@ pub async fn measure_store(
     drop(registry);
     figures.decode_seconds = decode_only(store.as_ref()).await?;
     Ok(figures)
+}
+
+/// Most points answered by reading the stream from the store: each reads ~1,000 events.
+const NAIVE_STORE_QUERIES_MAX: usize = 100;
+
+/// A point to answer from the store, with the index's answer.
+struct StorePoint {
+    jurisdiction: Jurisdiction,
+    valid_at: NaiveDate,
+    known_at: DateTime<Utc>,
+    index: Option<Arc<Snapshot>>,
+}
+
+/// The full edition at each point with no projection at all: the standard's
+/// events read from the store and decoded, then folded. Returns the latency
+/// and how many answers differ from the index's.
+async fn naive_from_store(
+    store: &dyn EventStore,
+    points: &[StorePoint],
+) -> Result<(Latency, usize), Error> {
+    let mut samples = Vec::with_capacity(points.len());
+    let mut mismatches = 0;
+    for point in points {
+        let t0 = Instant::now();
+        let stream = registry::codec::stream_for(&point.jurisdiction);
+        let mut events: Vec<RecordedEvent> = Vec::new();
+        loop {
+            let page = store
+                .read_stream(&stream, events.len() as u64, READ_PAGE_MAX)
+                .await?;
+            let full = page.len() == READ_PAGE_MAX;
+            for stored in &page {
+                events.push(registry::codec::decode(stored)?.1);
+            }
+            if !full {
+                break;
+            }
+        }
+        let selected = in_force(&events, Some(point.valid_at), Some(point.known_at));
+        let folded = fold(&selected).ok().filter(|s| s.established_on.is_some());
+        let edition = Edition {
+            jurisdiction: point.jurisdiction.clone(),
+            valid_at: point.valid_at,
+            known_at: Some(point.known_at),
+            version: folded.clone().map(|snapshot| Version {
+                valid_from: selected
+                    .last()
+                    .map_or(point.valid_at, |e| e.context.effective_from),
+                snapshot: Arc::new(snapshot),
+                revisions: Arc::new([]),
+                changes_text: true,
+            }),
+        };
+        black_box(EditionView::new(&edition));
+        samples.push(nanos(t0));
+        if folded.as_ref() != point.index.as_deref() {
+            mismatches += 1;
+        }
+    }
+    Ok((Latency::of(&mut samples), mismatches))
 }
 
 /// Seconds to read and decode the whole log, page by page as a catch-up does.
@@ -253,6 +339,7 @@ fn time_travel(
         edition: Latency::of(&mut full),
         edition_naive_fold: Latency::of(&mut naive_fold),
         edition_naive: Latency::of(&mut naive_full),
+        edition_naive_store: Latency::default(),
         item: Latency::of(&mut item),
         item_naive: Latency::of(&mut naive_item),
         compared,

@@ -192,10 +192,16 @@ impl fmt::Display for Report {
                 &s.edition,
                 &s.edition_naive,
             )?;
+            latency(
+                f,
+                "full edition, naive from the store",
+                &s.edition,
+                &s.edition_naive_store,
+            )?;
             latency(f, "one item (index + ItemView)", &s.item, &s.item_naive)?;
             writeln!(
                 f,
-                "    index and naive fold compared at {} points: {} mismatches",
+                "    index and naive answers compared at {} points: {} mismatches",
                 s.compared, s.mismatches
             )?;
         }

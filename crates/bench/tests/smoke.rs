@@ -21,6 +21,7 @@ async fn the_quick_bench_runs_and_the_index_agrees_with_the_naive_fold() {
     assert!(size.events >= 2_000, "{size:?}");
     assert!(size.compared >= 100, "{size:?}");
     assert_eq!(size.mismatches, 0, "{size:?}");
+    assert!(size.edition_naive_store.samples > 0, "{size:?}");
     assert_eq!(size.edition.samples, config.queries);
     assert_eq!(report.append.len(), 1);
     assert!(report.append[0].stdreg_commits_per_second > 0.0);
