@@ -199,6 +199,16 @@ impl fmt::Display for Report {
                 &s.edition_naive_store,
             )?;
             latency(f, "one item (index + ItemView)", &s.item, &s.item_naive)?;
+            // Not run per point (seconds each at scale): its floor is measured above.
+            writeln!(
+                f,
+                "    naive from the start of the log: at least the read + decode above, {:.2} s per question: {} the full edition",
+                s.decode_seconds,
+                ratio(
+                    (s.decode_seconds * 1e9).min(u64::MAX as f64) as u64,
+                    s.edition.p50_ns
+                )
+            )?;
             writeln!(
                 f,
                 "    index and naive answers compared at {} points: {} mismatches",

@@ -164,8 +164,8 @@ pub fn compare_standards(
         }
         if !matched {
             levels.push(LevelComparison {
-                measure: wanted.measure.clone(),
-                condition: wanted.condition.clone(),
+                measure: wanted.measure.to_string(),
+                condition: wanted.condition.as_deref().map(str::to_owned),
                 reference: wanted.clone(),
                 local: None,
                 outcome: Outcome::NotComparable,
@@ -209,8 +209,8 @@ fn combine(outcomes: impl Iterator<Item = Outcome>) -> Outcome {
 /// Compares one local level with one reference level of the same measure.
 pub fn compare_levels(local: &Level, reference: &Level) -> LevelComparison {
     let mut out = LevelComparison {
-        measure: reference.measure.clone(),
-        condition: reference.condition.clone(),
+        measure: reference.measure.to_string(),
+        condition: reference.condition.as_deref().map(str::to_owned),
         reference: reference.clone(),
         local: Some(local.clone()),
         outcome: Outcome::NotComparable,
@@ -236,14 +236,14 @@ pub fn compare_levels(local: &Level, reference: &Level) -> LevelComparison {
 fn convert(local: &Level, reference: &Level) -> Result<f64, Incomparable> {
     if local.per != reference.per {
         return Err(Incomparable::PerDiffers {
-            reference: reference.per.clone(),
-            local: local.per.clone(),
+            reference: reference.per.as_deref().map(str::to_owned),
+            local: local.per.as_deref().map(str::to_owned),
         });
     }
     let unit_factor =
         unit_factor(&local.unit, &reference.unit).ok_or_else(|| Incomparable::UnitsDiffer {
-            reference: reference.unit.clone(),
-            local: local.unit.clone(),
+            reference: reference.unit.to_string(),
+            local: local.unit.to_string(),
         })?;
     let period_factor =
         period_factor(local.period, reference.period).ok_or(Incomparable::PeriodsDiffer {

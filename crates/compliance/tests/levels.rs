@@ -4,6 +4,7 @@
 use compliance::levels::{Incomparable, Outcome, compare_levels, compare_standards};
 use domain::levels::extract_levels;
 use domain::model::{Comparator, Known, Level, Period, ServiceStandard};
+use domain::text::Text;
 
 fn level(
     comparator: Comparator,
@@ -13,11 +14,11 @@ fn level(
     period: Option<Period>,
 ) -> Level {
     Level {
-        measure: "补贴".to_owned(),
+        measure: "补贴".into(),
         comparator,
         quantity,
-        unit: unit.to_owned(),
-        per: per.map(str::to_owned),
+        unit: unit.into(),
+        per: per.map(Text::from),
         period,
         condition: None,
     }

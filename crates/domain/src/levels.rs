@@ -4,6 +4,7 @@
 //! anything else stays prose, so a comparison never rests on a guess.
 
 use crate::model::{Comparator, Level, Period};
+use crate::text::Text;
 
 const COMPARATORS: [(&str, Comparator); 6] = [
     ("不少于", Comparator::AtLeast),
@@ -91,12 +92,12 @@ fn clause_level(clause: &str) -> Option<Level> {
         .and_then(|tail| tail.split([',', '，']).next())
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(str::to_owned);
+        .map(Text::from);
     Some(Level {
-        measure,
+        measure: measure.into(),
         comparator,
         quantity,
-        unit,
+        unit: unit.into(),
         per: None,
         period,
         condition,
@@ -141,7 +142,15 @@ mod tests {
         for (text, expected) in cases {
             let got: Vec<_> = extract_levels(text)
                 .into_iter()
-                .map(|l| (l.measure, l.quantity, l.unit, l.period, l.condition))
+                .map(|l| {
+                    (
+                        l.measure.to_string(),
+                        l.quantity,
+                        l.unit.to_string(),
+                        l.period,
+                        l.condition.map(String::from),
+                    )
+                })
                 .collect();
             let expected: Vec<_> = expected
                 .into_iter()

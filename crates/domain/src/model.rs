@@ -81,19 +81,19 @@ pub enum Period {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Level {
     /// What is measured, as the text says it (e.g. "广播节目"); distinguishes several levels of one item.
-    pub measure: String,
+    pub measure: Text,
     pub comparator: Comparator,
     pub quantity: f64,
     /// Unit of the quantity (e.g. "元", "套", "次").
-    pub unit: String,
+    pub unit: Text,
     /// Per whom or what (e.g. "人", "学生"); `None` when the text names no one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub per: Option<String>,
+    pub per: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
     /// Where the level applies when the text restricts it (e.g. "直播卫星公共服务覆盖地区").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
+    pub condition: Option<Text>,
 }
 
 /// The service standard: the official text plus the levels it states.

@@ -177,10 +177,10 @@ impl Generator {
                         Known::Known(text) => Known::Known(ServiceStandard {
                             levels: if self.rng.percent(50) {
                                 vec![Level {
-                                    measure: text.to_string(),
+                                    measure: text.clone(),
                                     comparator: domain::model::Comparator::AtLeast,
                                     quantity: 1.0 + self.rng.below(3) as f64,
-                                    unit: "yuan".to_owned(),
+                                    unit: "yuan".to_owned().into(),
                                     per: None,
                                     period: None,
                                     condition: None,
