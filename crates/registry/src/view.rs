@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{FieldChange, RecordedEvent};
-use domain::ids::{CategoryId, ItemId, RevisionId};
-use domain::model::{Known, Placement, RevisionInfo, RevisionKind, ServiceStandard};
+use domain::ids::{ItemId, RevisionId};
+use domain::model::{Known, Placement, RevisionInfo, RevisionKind};
 use domain::state::{ItemState, Snapshot, Status};
 use domain::text::Text;
 use serde::Serialize;
@@ -75,47 +75,56 @@ impl Serialize for RevisionLink {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// One item as it stands at a point, with the revision that last changed it.
+///
+/// Shares the item state of the snapshot rather than copying its fields: an
+/// edition's view is ~80 of these, built for every query. Its JSON holds the
+/// item's fields (`id`, `category`, `number`, `name`, `name_en`, the five
+/// fields, `national_item` and `beyond_national_scope` when present) and
+/// `last_changed_by`.
+#[derive(Debug, Clone)]
 pub struct ItemView {
-    pub id: ItemId,
-    pub category: Known<CategoryId>,
-    pub number: Known<u32>,
-    pub name: Known<Text>,
-    pub name_en: Known<Text>,
-    pub service_target: Known<Text>,
-    pub service_content: Known<Text>,
-    pub service_standard: Known<ServiceStandard>,
-    pub expenditure_responsibility: Known<Text>,
-    pub lead_units: Known<Vec<Text>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub national_item: Option<ItemId>,
-    /// Present for local items beyond national scope: the assessment reference (null: none on record).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub beyond_national_scope: Option<Known<Text>>,
+    pub item: Arc<ItemState>,
     pub last_changed_by: RevisionLink,
 }
 
 impl ItemView {
-    pub fn new(item: &ItemState, snapshot: &Snapshot) -> Self {
-        Self::with_last_changed_by(item, RevisionLink::lookup(snapshot, &item.last_changed_by))
-    }
-
-    fn with_last_changed_by(item: &ItemState, last_changed_by: RevisionLink) -> Self {
+    pub fn new(item: &Arc<ItemState>, snapshot: &Snapshot) -> Self {
         Self {
-            id: item.id.clone(),
-            category: item.placement.category.clone(),
-            number: item.placement.number.clone(),
-            name: item.name.clone(),
-            name_en: item.name_en.clone(),
-            service_target: item.fields.service_target.clone(),
-            service_content: item.fields.service_content.clone(),
-            service_standard: item.fields.service_standard.clone(),
-            expenditure_responsibility: item.fields.expenditure_responsibility.clone(),
-            lead_units: item.fields.lead_units.clone(),
-            national_item: item.national_item.clone(),
-            beyond_national_scope: item.beyond_national_scope.clone(),
-            last_changed_by,
+            item: Arc::clone(item),
+            last_changed_by: RevisionLink::lookup(snapshot, &item.last_changed_by),
         }
+    }
+}
+
+impl Serialize for ItemView {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let item = &self.item;
+        let fields = &item.fields;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("id", &item.id)?;
+        map.serialize_entry("category", &item.placement.category)?;
+        map.serialize_entry("number", &item.placement.number)?;
+        map.serialize_entry("name", &item.name)?;
+        map.serialize_entry("name_en", &item.name_en)?;
+        map.serialize_entry("service_target", &fields.service_target)?;
+        map.serialize_entry("service_content", &fields.service_content)?;
+        map.serialize_entry("service_standard", &fields.service_standard)?;
+        map.serialize_entry(
+            "expenditure_responsibility",
+            &fields.expenditure_responsibility,
+        )?;
+        map.serialize_entry("lead_units", &fields.lead_units)?;
+        if let Some(national) = &item.national_item {
+            map.serialize_entry("national_item", national)?;
+        }
+        // Present for local items beyond national scope: the assessment reference (null: none on record).
+        if let Some(assessment) = &item.beyond_national_scope {
+            map.serialize_entry("beyond_national_scope", assessment)?;
+        }
+        map.serialize_entry("last_changed_by", &self.last_changed_by)?;
+        map.end()
     }
 }
 
@@ -155,13 +164,9 @@ pub struct EditionView {
 }
 
 /// Active items of a snapshot in display order: category number, then item number.
-pub fn active_items(snapshot: &Snapshot) -> Vec<&ItemState> {
-    let mut items: Vec<&ItemState> = snapshot
-        .items
-        .values()
-        .map(|i| i.as_ref())
-        .filter(|i| i.is_active())
-        .collect();
+pub fn active_items(snapshot: &Snapshot) -> Vec<&Arc<ItemState>> {
+    let mut items: Vec<&Arc<ItemState>> =
+        snapshot.items.values().filter(|i| i.is_active()).collect();
     // By reference: a key closure would clone every id at every comparison.
     let number = |i: &ItemState| i.placement.number.as_known().copied().unwrap_or(u32::MAX);
     items.sort_by(|a, b| (number(a), &a.id).cmp(&(number(b), &b.id)));
@@ -205,7 +210,7 @@ impl EditionView {
             })
             .collect();
         aspects.sort_by_key(|a| a.order);
-        let placed = |i: &&&ItemState| {
+        let placed = |i: &&&Arc<ItemState>| {
             i.placement.category.as_known().is_some_and(|c| {
                 snapshot
                     .categories

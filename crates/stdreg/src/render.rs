@@ -31,8 +31,11 @@ fn units(value: &Known<Vec<Text>>) -> String {
         .map_or(NOT_ON_RECORD.to_owned(), |u| u.join("、"))
 }
 
-fn item(out: &mut String, item: &ItemView, indent: &str) {
+fn item(out: &mut String, view: &ItemView, indent: &str) {
+    let item = &view.item;
+    let fields = &item.fields;
     let number = item
+        .placement
         .number
         .as_known()
         .map_or("-".to_owned(), |n| format!("({n})"));
@@ -43,19 +46,19 @@ fn item(out: &mut String, item: &ItemView, indent: &str) {
     };
     let _ = writeln!(out, "{indent}{number} {name}  [{}]", item.id);
     let rows = [
-        ("服务对象 target", text(&item.service_target).to_owned()),
-        ("服务内容 content", text(&item.service_content).to_owned()),
-        ("服务标准 standard", standard_text(&item.service_standard)),
+        ("服务对象 target", text(&fields.service_target).to_owned()),
+        ("服务内容 content", text(&fields.service_content).to_owned()),
+        ("服务标准 standard", standard_text(&fields.service_standard)),
         (
             "支出责任 expenditure",
-            text(&item.expenditure_responsibility).to_owned(),
+            text(&fields.expenditure_responsibility).to_owned(),
         ),
-        ("牵头负责单位 lead units", units(&item.lead_units)),
+        ("牵头负责单位 lead units", units(&fields.lead_units)),
     ];
     for (label, value) in rows {
         let _ = writeln!(out, "{indent}    {label}: {value}");
     }
-    let by = &item.last_changed_by;
+    let by = &view.last_changed_by;
     let _ = writeln!(out, "{indent}    last changed by: {} {}", by.id, by.title());
 }
 
