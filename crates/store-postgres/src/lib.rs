@@ -22,26 +22,33 @@
 //! the transactions commit in any order, so a follower that has read up to
 //! position 10 could see 12 commit before 11 and move past 11 for good.
 //! Instead every append (and [`PostgresStore::import_stored`]) locks the
-//! single `stdreg_log_head` row with `SELECT ... FOR UPDATE` as its first
-//! step, and while holding it: checks the expected stream version, assigns
-//! positions `head + 1 ..`, computes the record time with
-//! [`event_store::next_record_time`] from the database clock and the last
-//! record time, inserts the rows, moves the head and queues a `NOTIFY`, then
-//! commits, which releases the lock. Appends therefore commit strictly in
+//! single `stdreg_log_head` row as its first step (an append by moving the
+//! head, an import with `SELECT ... FOR UPDATE`), and while holding it:
+//! checks the expected stream version, assigns positions `head + 1 ..`,
+//! computes the record time from the database clock and the last record
+//! time (as [`event_store::next_record_time`] does), inserts the rows, moves
+//! the head and queues a `NOTIFY`, then commits, which releases the lock; a
+//! failed check rolls all of it back. Appends therefore commit strictly in
 //! global-position order: once a reader sees position `n`, every position
 //! below `n` is already visible, and stream-version checks cannot race.
 //! Unique constraints on the event id and on (stream, stream position) back
-//! this up.
+//! this up; the one on the event id is also what refuses ids already in the
+//! log.
 //!
 //! # Cost
 //!
-//! All appends to one log are serialised, across processes: the lock is held
-//! for about five round trips (stream version, id check, insert, head
-//! update with `NOTIFY`, commit) plus the commit's WAL flush, so the log takes
-//! in the order of hundreds to a few thousand appends per second (far more
-//! events per second when they are batched into one append). stdreg's write
-//! rate, a handful of revisions per standard, is orders of magnitude below
-//! that. Reads take no lock and run in parallel.
+//! An append is one statement, a call of the `stdreg_append` function the
+//! migrations install, in a transaction of its own: one round trip (plus
+//! the pool's liveness check of the connection), about what a plain
+//! autocommit `INSERT` costs, and the head lock is held only while the
+//! server runs that statement and flushes its commit, never while waiting
+//! on the client. All appends to one log are still serialised, across
+//! processes, so the log takes in the order of a thousand appends per second
+//! on ordinary disks, bounded by commit flushes (far more events per second
+//! when they are batched into one append). stdreg's write rate, a handful of
+//! revisions per standard, is orders of magnitude below that. Reads take no
+//! lock and run in parallel. [`PostgresStore::import_stored`] is rare and
+//! still checks in several round trips.
 //!
 //! # Following the log
 //!
@@ -177,6 +184,10 @@ struct LockedHead {
     last_recorded_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 }
+
+/// What `stdreg_append` returns: the stream version, the head and the record
+/// time after the append; all `NULL` when the head row is missing.
+type AppendRow = (Option<i64>, Option<i64>, Option<DateTime<Utc>>);
 
 type EventRow = (i64, Uuid, String, i64, String, i64, Vec<u8>, DateTime<Utc>);
 
@@ -331,8 +342,8 @@ impl PostgresStore {
             }
             last_time = Some(event.recorded_at);
         }
-        check_ids_are_new(tx, events.iter().map(|e| e.event_id).collect()).await?;
-
+        // Ids already in the log are refused by the unique constraint on
+        // insert, which aborts the import like the checks above.
         let head = expected_global;
         let last_time = last_time.unwrap_or(locked.now);
         let mut rows = Rows::with_capacity(events.len());
@@ -413,49 +424,70 @@ impl PostgresStore {
         Ok(())
     }
 
-    async fn append_locked(
+    /// The whole append is one call of the `stdreg_append` function in its
+    /// own transaction (see the migrations): one round trip, and the head
+    /// lock is released by the commit that ends the same statement.
+    async fn append_batch(
         &self,
-        tx: &mut Tx,
         stream: &StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
-        let locked = lock_head(tx).await?;
-        let actual = stream_version_in(tx, stream).await?;
-        if let ExpectedVersion::Exact(expected) = expected
-            && expected != actual
-        {
-            return Err(StoreError::WrongExpectedVersion {
-                stream: stream.clone(),
-                expected,
-                actual,
-            });
+        let mut event_ids = Vec::with_capacity(events.len());
+        let mut event_types = Vec::with_capacity(events.len());
+        let mut schema_versions = Vec::with_capacity(events.len());
+        let mut data = Vec::with_capacity(events.len());
+        for event in events {
+            event_ids.push(event.event_id);
+            event_types.push(event.event_type);
+            schema_versions.push(i64::from(event.schema_version));
+            data.push(event.data);
         }
-        check_ids_are_new(tx, events.iter().map(|e| e.event_id).collect()).await?;
-
-        let recorded_at = event_store::next_record_time(locked.now, locked.last_recorded_at);
-        let count = events.len() as u64;
-        let head = locked
-            .head
-            .checked_add(count)
-            .ok_or_else(position_overflow)?;
-        let mut rows = Rows::with_capacity(events.len());
-        for (offset, event) in (1_u64..).zip(events) {
-            rows.push(
-                locked.head + offset,
-                event.event_id,
-                stream.as_str().to_owned(),
-                actual + offset - 1,
-                event.event_type,
-                event.schema_version,
-                event.data,
-                recorded_at,
-            )?;
-        }
-        rows.insert(tx).await?;
-        self.move_head(tx, head, recorded_at).await?;
+        let expected_i64 = match expected {
+            ExpectedVersion::Any => None,
+            // No stream can reach a version beyond i64::MAX, so such an
+            // expectation is sent as -1, which no stream is at either: the
+            // function then reports the actual version.
+            ExpectedVersion::Exact(version) => Some(i64::try_from(version).unwrap_or(-1)),
+        };
+        let row: Result<AppendRow, sqlx::Error> = sqlx::query_as(
+            "SELECT new_version, new_head, record_time
+            FROM stdreg_append($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(stream.as_str())
+        .bind(expected_i64)
+        .bind(event_ids)
+        .bind(event_types)
+        .bind(schema_versions)
+        .bind(data)
+        .bind(&self.channel)
+        .bind(&self.schema)
+        .fetch_one(&self.pool)
+        .await;
+        let (version, head, recorded_at) = match row {
+            Ok(row) => row,
+            Err(error) => {
+                return Err(match (expected, wrong_version(&error)) {
+                    (ExpectedVersion::Exact(expected), Some(actual)) => {
+                        StoreError::WrongExpectedVersion {
+                            stream: stream.clone(),
+                            expected,
+                            actual: actual?,
+                        }
+                    }
+                    _ => append_error(error),
+                });
+            }
+        };
+        let (Some(version), Some(head), Some(recorded_at)) = (version, head, recorded_at) else {
+            return Err(StoreError::Corrupt(
+                "the log head row is missing".to_owned(),
+            ));
+        };
+        let version = to_u64(version, "stream version")?;
+        let head = to_u64(head, "log head")?;
         Ok(AppendOutcome {
-            stream_version: actual + count,
+            stream_version: version,
             last_global_position: head,
             recorded_at,
         })
@@ -480,10 +512,9 @@ impl EventStore for PostgresStore {
         }
         event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
 
-        let mut tx = self.begin().await?;
-        let result = self.append_locked(&mut tx, stream, expected, events).await;
-        self.finish(tx, result, |outcome| outcome.last_global_position)
-            .await
+        let outcome = self.append_batch(stream, expected, events).await?;
+        notify::raise(&self.head, outcome.last_global_position);
+        Ok(outcome)
     }
 
     async fn read_stream(
@@ -599,21 +630,6 @@ async fn stream_version_in(
         StoreError::backend(format!("could not read the version of stream {stream}"), e)
     })?;
     to_u64(version, "stream version")
-}
-
-async fn check_ids_are_new(tx: &mut Tx, ids: Vec<Uuid>) -> Result<(), StoreError> {
-    let existing: Option<Uuid> =
-        sqlx::query_scalar("SELECT event_id FROM stdreg_events WHERE event_id = ANY($1) LIMIT 1")
-            .bind(ids)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(|e| StoreError::backend("could not check event ids", e))?;
-    match existing {
-        Some(id) => Err(StoreError::InvalidAppend(format!(
-            "event id {id} already exists"
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// PostgreSQL TEXT cannot hold NUL; refusing up front gives a caller error
@@ -745,17 +761,58 @@ impl Rows {
     }
 }
 
+/// The actual stream version when `stdreg_append` refused the expected one
+/// (SQLSTATE `SR409`, the version in the detail).
+fn wrong_version(error: &sqlx::Error) -> Option<Result<u64, StoreError>> {
+    let pg = error
+        .as_database_error()?
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
+    if pg.code() != "SR409" {
+        return None;
+    }
+    Some(
+        pg.detail()
+            .and_then(|detail| detail.parse::<u64>().ok())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "the append function reported a wrong expected version without the actual one: {pg}"
+                ))
+            }),
+    )
+}
+
+fn append_error(error: sqlx::Error) -> StoreError {
+    // numeric_value_out_of_range: a position past i64::MAX.
+    if error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "22003")
+    {
+        return position_overflow();
+    }
+    if error.as_database_error().is_some() {
+        return insert_error(error);
+    }
+    StoreError::backend("could not append the events", error)
+}
+
 fn insert_error(error: sqlx::Error) -> StoreError {
-    // The checks under the head lock make these unreachable for appends
-    // through this crate; they still turn a foreign writer's interference
-    // into a caller-level error rather than a silent overwrite.
     if let Some(db) = error.as_database_error() {
         match db.constraint() {
+            // How ids already in the log are refused: the unique index
+            // checks each row as it goes in. A separate query cost a round
+            // trip and, with a generic plan made while the log was small,
+            // compared every stored id with every new one.
             Some("stdreg_events_event_id_key") => {
-                return StoreError::InvalidAppend(format!(
-                    "an event id of the batch already exists: {db}"
-                ));
+                let detail = db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .and_then(|pg| pg.detail())
+                    .unwrap_or("an event id of the batch is already in the log");
+                return StoreError::InvalidAppend(format!("event id already exists: {detail}"));
             }
+            // Unreachable for writes through this crate, which assign
+            // positions under the head lock; turns a foreign writer's
+            // interference into an error rather than a silent overwrite.
             Some("stdreg_events_stream_position_key" | "stdreg_events_pkey") => {
                 return StoreError::backend(
                     "a position of the batch is already taken; another writer bypassed the head lock",

@@ -31,6 +31,65 @@ const MIGRATIONS: &[&str] = &[
         CONSTRAINT stdreg_events_stream_position_key UNIQUE (stream, stream_position)
     );
     "#,
+    // 2: the whole append as one statement in its own transaction: one
+    // round trip instead of seven, and the head lock is never held while
+    // waiting on the client. Moving the head is what takes the lock; each
+    // later statement of a PL/pgSQL function takes a fresh snapshot, so the
+    // stream version is read after the lock is granted and sees every append
+    // committed before it (a single SQL statement with CTEs would read it
+    // from a snapshot taken before the wait). A wrong expected version and a
+    // duplicate event id (refused by the unique constraint) both raise, which
+    // rolls back the moved head with everything else.
+    r#"
+    CREATE FUNCTION stdreg_append(
+        p_stream TEXT,
+        -- NULL: any version; otherwise the version the stream must be at
+        p_expected BIGINT,
+        p_event_ids UUID[],
+        p_event_types TEXT[],
+        p_schema_versions BIGINT[],
+        p_data BYTEA[],
+        p_channel TEXT,
+        p_schema TEXT,
+        -- all NULL when the head row is missing
+        OUT new_version BIGINT,
+        OUT new_head BIGINT,
+        OUT record_time TIMESTAMPTZ
+    )
+    LANGUAGE plpgsql
+    AS $fn$
+    DECLARE
+        v_count BIGINT := cardinality(p_event_ids);
+        v_version BIGINT;
+    BEGIN
+        -- The record time as event_store::next_record_time makes it: the
+        -- database clock, but never at or before the last record time. After
+        -- waiting for the lock behind an append that committed, this is
+        -- evaluated again on the row that append left.
+        UPDATE stdreg_log_head h
+            SET head = h.head + v_count,
+                last_recorded_at = GREATEST(clock_timestamp(), h.last_recorded_at + INTERVAL '1 microsecond')
+            WHERE h.id
+            RETURNING h.head, h.last_recorded_at INTO new_head, record_time;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        SELECT COALESCE(MAX(e.stream_position) + 1, 0) INTO v_version
+            FROM stdreg_events e WHERE e.stream = p_stream;
+        IF p_expected IS NOT NULL AND p_expected <> v_version THEN
+            RAISE EXCEPTION 'stream % is at version %, not %', p_stream, v_version, p_expected
+                USING ERRCODE = 'SR409', DETAIL = v_version::TEXT;
+        END IF;
+        INSERT INTO stdreg_events
+            (global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at)
+        SELECT new_head - v_count + e.n, e.id, p_stream, v_version + e.n - 1, e.t, e.v, e.d, record_time
+            FROM unnest(p_event_ids, p_event_types, p_schema_versions, p_data)
+                WITH ORDINALITY AS e(id, t, v, d, n);
+        PERFORM pg_notify(p_channel, new_head::TEXT || ' ' || p_schema);
+        new_version := v_version + v_count;
+    END
+    $fn$;
+    "#,
 ];
 
 /// Highest schema version this build knows.

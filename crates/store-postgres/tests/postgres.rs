@@ -300,6 +300,107 @@ async fn events_survive_reopening() {
     assert!(outcome.recorded_at >= before[1].recorded_at);
 }
 
+/// A log created before appends became one function call (schema version 1)
+/// is migrated on open and keeps its events, versions and id checks.
+#[tokio::test]
+async fn a_log_from_before_the_append_function_is_migrated_and_continues() {
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let stream = StreamId::new("standard-CN");
+    let first = schema.open().await;
+    let kept = event("A", b"1");
+    let kept_id = kept.event_id;
+    first
+        .append(
+            &stream,
+            ExpectedVersion::Exact(0),
+            vec![kept, event("B", b"2")],
+        )
+        .await
+        .expect("append");
+    let before = read_everything(&first).await;
+    drop(first);
+
+    let admin = sqlx::PgPool::connect(&schema.url)
+        .await
+        .expect("admin pool");
+    for sql in [
+        "DROP FUNCTION stdreg_append",
+        "DELETE FROM stdreg_schema_version WHERE version > 1",
+    ] {
+        sqlx::query(sql)
+            .execute(&admin)
+            .await
+            .expect("turn the log back into schema version 1");
+    }
+    admin.close().await;
+
+    let second = schema.open().await;
+    assert_eq!(read_everything(&second).await, before);
+    match second
+        .append(&stream, ExpectedVersion::Exact(1), vec![event("C", b"3")])
+        .await
+    {
+        Err(StoreError::WrongExpectedVersion {
+            expected: 1,
+            actual: 2,
+            ..
+        }) => {}
+        other => panic!("expected WrongExpectedVersion at 2, got {other:?}"),
+    }
+    let mut again = event("C", b"3");
+    again.event_id = kept_id;
+    match second
+        .append(&stream, ExpectedVersion::Exact(2), vec![again])
+        .await
+    {
+        Err(StoreError::InvalidAppend(_)) => {}
+        other => panic!("expected InvalidAppend for a stored id, got {other:?}"),
+    }
+    let outcome = second
+        .append(&stream, ExpectedVersion::Exact(2), vec![event("C", b"3")])
+        .await
+        .expect("append after migrating");
+    assert_eq!(outcome.stream_version, 3);
+    assert_eq!(outcome.last_global_position, 3);
+}
+
+/// The record time follows `event_store::next_record_time`: when the clock is
+/// behind the last record time, the append is recorded one microsecond later.
+#[tokio::test]
+async fn record_time_never_goes_back_when_the_clock_does() {
+    let Some(schema) = TestSchema::create().await else {
+        return;
+    };
+    let store = schema.open().await;
+    let stream = StreamId::new("standard-CN");
+    let admin = sqlx::PgPool::connect(&schema.url)
+        .await
+        .expect("admin pool");
+    let ahead: chrono::DateTime<chrono::Utc> = sqlx::query_scalar(
+        "UPDATE stdreg_log_head SET last_recorded_at = date_trunc('second', now()) + INTERVAL '1 day'
+        RETURNING last_recorded_at",
+    )
+    .fetch_one(&admin)
+    .await
+    .expect("move the last record time ahead of the clock");
+    admin.close().await;
+
+    let outcome = store
+        .append(
+            &stream,
+            ExpectedVersion::Exact(0),
+            vec![event("A", b"1"), event("B", b"2")],
+        )
+        .await
+        .expect("append");
+    let expected = event_store::next_record_time(chrono::Utc::now(), Some(ahead));
+    assert_eq!(outcome.recorded_at, expected);
+    let log = read_everything(&store).await;
+    assert!(log.iter().all(|e| e.recorded_at == expected));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stores_opening_a_fresh_schema_at_once_migrate_it_once() {
     let Some(schema) = TestSchema::create().await else {
