@@ -18,6 +18,12 @@ mod store;
 mod token;
 mod verify;
 
+// Rebuilding the index and answering queries allocate many small short-lived
+// values; glibc's allocator spent a quarter of the server's time and a fifth of
+// a rebuild's in malloc/free (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
