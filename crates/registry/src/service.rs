@@ -185,6 +185,10 @@ impl Registry {
         let _guard = self.catch_up_lock.lock().await;
         let mut next = self.timeline().last_global_position() + 1;
         let mut pending = Some(self.prepare_page(next));
+        // The last append of a full page may go on in the next page: it is
+        // held back until that page is read, so that readers never see part
+        // of an append.
+        let mut held: Option<(Jurisdiction, Vec<RecordedEvent>)> = None;
         while let Some(task) = pending.take() {
             let prepared = task
                 .await
@@ -193,15 +197,44 @@ impl Registry {
                 break;
             };
             next = last.global_position + 1;
-            if prepared.page.len() == CATCH_UP_PAGE {
+            let full = prepared.page.len() == CATCH_UP_PAGE;
+            if full {
                 pending = Some(self.prepare_page(next));
             }
             self.witness_page(&prepared.page, &prepared.leaves)?;
+            let mut batches = prepared.batches;
+            if let Some((jurisdiction, mut events)) = held.take() {
+                match batches.first_mut() {
+                    Some((j, first))
+                        if *j == jurisdiction
+                            && first.first().map(|e| e.recorded_at)
+                                == events.first().map(|e| e.recorded_at) =>
+                    {
+                        events.append(first);
+                        *first = events;
+                    }
+                    _ => batches.insert(0, (jurisdiction, events)),
+                }
+            }
+            if full {
+                held = batches.pop();
+            }
+            let indexed = match &held {
+                Some((_, events)) => events.first().map_or(next, |e| e.global_position) - 1,
+                None => next - 1,
+            };
             {
                 let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
-                for (jurisdiction, batch) in prepared.batches {
+                for (jurisdiction, batch) in batches {
                     timeline.ingest(&jurisdiction, batch);
                 }
+            }
+            self.indexed.send_replace(indexed);
+        }
+        if let Some((jurisdiction, batch)) = held {
+            {
+                let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
+                timeline.ingest(&jurisdiction, batch);
             }
             self.indexed.send_replace(next - 1);
         }

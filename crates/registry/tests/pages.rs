@@ -1,0 +1,156 @@
+//! Catch-up reads the log in pages; an append larger than what is left of a
+//! page must still reach readers whole.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use domain::event::{Event, EventContext, NewDomainEvent};
+use domain::ids::{Jurisdiction, RevisionId};
+use event_store::{
+    AppendOutcome, EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError, StoredEvent,
+    StreamId,
+};
+use registry::{CATCH_UP_PAGE, Registry, codec};
+use tokio::sync::{Semaphore, watch};
+use uuid::Uuid;
+
+/// A store that lets a read of the log past its first page through only
+/// when the test allows it, so that the test can look between two pages.
+#[derive(Debug)]
+struct Gated {
+    inner: MemoryStore,
+    later_pages: Semaphore,
+}
+
+#[async_trait]
+impl EventStore for Gated {
+    async fn append(
+        &self,
+        stream: &StreamId,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.inner.append(stream, expected, events).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_stream_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.inner
+            .read_stream(stream, from_stream_position, limit)
+            .await
+    }
+
+    async fn read_all(
+        &self,
+        from_global_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        if from_global_position > 1 {
+            self.later_pages
+                .acquire()
+                .await
+                .map_err(|e| StoreError::backend("gate closed", e))?
+                .forget();
+        }
+        self.inner.read_all(from_global_position, limit).await
+    }
+
+    async fn head_position(&self) -> Result<u64, StoreError> {
+        self.inner.head_position().await
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
+        self.inner.stream_version(stream).await
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.inner.subscribe()
+    }
+}
+
+/// One append of `count` bookkeeping events of revision `revision`.
+fn append_of(revision: &str, count: usize) -> Vec<NewEvent> {
+    let context = EventContext {
+        revision: RevisionId::parse(revision).expect("revision id"),
+        effective_from: NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
+        actor: "test".to_owned(),
+        reason: "a large append".to_owned(),
+    };
+    (0..count)
+        .map(|_| {
+            let event = NewDomainEvent {
+                context: context.clone(),
+                event: Event::RevisionWithdrawn {
+                    withdrawn: RevisionId::parse("nothing").expect("revision id"),
+                },
+            };
+            codec::encode(&event, Uuid::now_v7())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_append_split_across_pages_is_indexed_whole() {
+    let store = Arc::new(Gated {
+        inner: MemoryStore::new(),
+        later_pages: Semaphore::new(0),
+    });
+    let registry = Arc::new(
+        Registry::open(Arc::clone(&store) as Arc<dyn EventStore>)
+            .await
+            .expect("open on an empty log"),
+    );
+    let national = Jurisdiction::national();
+    let stream = codec::stream_for(&national);
+    // The first page ends inside the second append.
+    let first = CATCH_UP_PAGE * 3 / 4;
+    let second = CATCH_UP_PAGE;
+    store
+        .append(&stream, ExpectedVersion::Exact(0), append_of("w1", first))
+        .await
+        .expect("first append");
+    store
+        .append(
+            &stream,
+            ExpectedVersion::Exact(first as u64),
+            append_of("w2", second),
+        )
+        .await
+        .expect("second append");
+
+    let mut indexed = registry.indexed();
+    let catching_up = tokio::spawn({
+        let registry = Arc::clone(&registry);
+        async move { registry.catch_up().await }
+    });
+    let between = *indexed
+        .wait_for(|at| *at > 0)
+        .await
+        .expect("the registry keeps its watch open");
+    let seen = registry
+        .timeline()
+        .standard(&national)
+        .map_or(0, |s| s.events().len());
+    assert_eq!(
+        (between, seen),
+        (first as u64, first),
+        "between two pages the index holds the first append and none of the second"
+    );
+
+    store.later_pages.add_permits(2);
+    let reached = catching_up.await.expect("catch-up task").expect("catch-up");
+    assert_eq!(reached, (first + second) as u64);
+    assert_eq!(*indexed.borrow_and_update(), reached);
+    assert_eq!(
+        registry
+            .timeline()
+            .standard(&national)
+            .map_or(0, |s| s.events().len()),
+        first + second
+    );
+}
