@@ -66,6 +66,8 @@ pub enum Error {
     Registry(#[from] registry::RegistryError),
     #[error("cannot decode the synthetic log: {0}")]
     Codec(#[from] registry::codec::CodecError),
+    #[error("event {0} of the synthetic log is not JSON: {1}")]
+    NotJson(u64, #[source] serde_json::Error),
     /// The raw SQLite writer failed.
     #[error("raw SQLite writes failed: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -32,6 +32,14 @@ pub struct SizeFigures {
     pub rebuild_peak_rss_kib: u64,
     /// Reading and decoding the whole log again, without indexing it.
     pub decode_seconds: f64,
+    /// Reading the whole log and only parsing its JSON (into nothing): the
+    /// floor of any rebuild from this log that decodes every event.
+    #[serde(default)]
+    pub parse_seconds: f64,
+    /// Stored payload bytes of the whole log: what an index holding every
+    /// event's content in memory holds at least.
+    #[serde(default)]
+    pub payload_bytes: u64,
     /// `StandardTimeline::edition` alone.
     pub edition_lookup: Latency,
     /// `StandardTimeline::edition` + `EditionView::new`.
@@ -64,6 +72,10 @@ impl SizeFigures {
 
     pub fn decode_events_per_second(&self) -> f64 {
         self.events as f64 / self.decode_seconds.max(f64::EPSILON)
+    }
+
+    pub fn parse_events_per_second(&self) -> f64 {
+        self.events as f64 / self.parse_seconds.max(f64::EPSILON)
     }
 }
 
@@ -125,6 +137,7 @@ pub async fn measure_store(
     figures.rebuild_peak_rss_kib = rebuild_peak_rss_kib;
     drop(registry);
     figures.decode_seconds = decode_only(store.as_ref()).await?;
+    (figures.parse_seconds, figures.payload_bytes) = parse_only(store.as_ref()).await?;
     Ok(figures)
 }
 
@@ -186,6 +199,25 @@ async fn naive_from_store(
         }
     }
     Ok((Latency::of(&mut samples), mismatches))
+}
+
+/// Seconds to read the whole log and parse every payload as JSON without
+/// building anything, and the payloads' total size.
+async fn parse_only(store: &dyn EventStore) -> Result<(f64, u64), Error> {
+    let started = Instant::now();
+    let mut next = 1;
+    let mut bytes = 0u64;
+    loop {
+        let page = store.read_all(next, READ_PAGE_MAX).await?;
+        let Some(last) = page.last() else { break };
+        next = last.global_position + 1;
+        for stored in &page {
+            bytes += stored.data.len() as u64;
+            serde_json::from_slice::<serde::de::IgnoredAny>(&stored.data)
+                .map_err(|e| Error::NotJson(stored.global_position, e))?;
+        }
+    }
+    Ok((started.elapsed().as_secs_f64(), bytes))
 }
 
 /// Seconds to read and decode the whole log, page by page as a catch-up does.
@@ -335,6 +367,8 @@ fn time_travel(
         rebuild_seconds: 0.0,
         rebuild_peak_rss_kib: 0,
         decode_seconds: 0.0,
+        parse_seconds: 0.0,
+        payload_bytes: 0,
         edition_lookup: Latency::of(&mut lookup),
         edition: Latency::of(&mut full),
         edition_naive_fold: Latency::of(&mut naive_fold),

@@ -180,6 +180,18 @@ impl fmt::Display for Report {
                 s.decode_seconds,
                 s.decode_events_per_second()
             )?;
+            writeln!(
+                f,
+                "    read + JSON parse into nothing         {:>7.2} s  {:>10.0} events/s  (one core; the floor of decoding this log)",
+                s.parse_seconds,
+                s.parse_events_per_second()
+            )?;
+            writeln!(
+                f,
+                "    stored payload of the log             {} ({:.0} bytes per event): the least an index holding every event's content keeps",
+                mib(s.payload_bytes / 1024),
+                s.payload_bytes as f64 / s.events.max(1) as f64
+            )?;
             latency(
                 f,
                 "edition lookup (index only)",
