@@ -5,50 +5,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+mod common;
+
 use async_trait::async_trait;
-use event_store::{
-    AppendOutcome, EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError, StoredEvent,
-    StreamId,
-};
+use common::{BeforeReadAll, Hooked};
+use event_store::{EventStore, MemoryStore, StoreError};
 use registry::Registry;
 use tokio::sync::watch;
 
-/// A store whose next `failures` reads of the global log fail, as reads from
-/// a restarting database do.
-#[derive(Debug)]
+/// The next `failures` reads of the global log fail, as reads from a
+/// restarting database do.
+#[derive(Debug, Default)]
 struct Flaky {
-    inner: Arc<MemoryStore>,
     failures: AtomicUsize,
     failed: AtomicUsize,
 }
 
 #[async_trait]
-impl EventStore for Flaky {
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        self.inner.append(stream, expected, events).await
-    }
-
-    async fn read_stream(
-        &self,
-        stream: &StreamId,
-        from_stream_position: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner
-            .read_stream(stream, from_stream_position, limit)
-            .await
-    }
-
-    async fn read_all(
-        &self,
-        from_global_position: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
+impl BeforeReadAll for Flaky {
+    async fn before_read_all(&self, _from: u64) -> Result<(), StoreError> {
         let failing = self
             .failures
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -60,19 +35,7 @@ impl EventStore for Flaky {
                 source: None,
             });
         }
-        self.inner.read_all(from_global_position, limit).await
-    }
-
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        self.inner.head_position().await
-    }
-
-    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        self.inner.stream_version(stream).await
-    }
-
-    fn subscribe(&self) -> watch::Receiver<u64> {
-        self.inner.subscribe()
+        Ok(())
     }
 }
 
@@ -82,10 +45,9 @@ async fn the_follower_retries_a_failing_store_and_catches_up() {
     let writer = Registry::open(Arc::clone(&log) as Arc<dyn EventStore>)
         .await
         .expect("writer");
-    let flaky = Arc::new(Flaky {
+    let flaky = Arc::new(Hooked {
         inner: Arc::clone(&log),
-        failures: AtomicUsize::new(0),
-        failed: AtomicUsize::new(0),
+        hook: Flaky::default(),
     });
     let reader = Arc::new(
         Registry::open(Arc::clone(&flaky) as Arc<dyn EventStore>)
@@ -101,7 +63,7 @@ async fn the_follower_retries_a_failing_store_and_catches_up() {
     // Several failures in a row: the waits between attempts grow, and the
     // follower still gets there.
     const FAILURES: usize = 6;
-    flaky.failures.store(FAILURES, Ordering::SeqCst);
+    flaky.hook.failures.store(FAILURES, Ordering::SeqCst);
     let mut last = 0;
     for revision in registry::bundled::national_revisions().expect("bundled data") {
         last = writer
@@ -117,7 +79,7 @@ async fn the_follower_retries_a_failing_store_and_catches_up() {
         .await
         .expect("the follower catches up once the store answers again")
         .expect("the registry keeps its watch open");
-    assert_eq!(flaky.failed.load(Ordering::SeqCst), FAILURES);
+    assert_eq!(flaky.hook.failed.load(Ordering::SeqCst), FAILURES);
     assert!(!follower.is_finished(), "the follower is still following");
 
     stop.send(true).expect("the follower listens");

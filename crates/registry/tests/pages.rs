@@ -3,73 +3,34 @@
 
 use std::sync::Arc;
 
+mod common;
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use common::{BeforeReadAll, Hooked};
 use domain::event::{Event, EventContext, NewDomainEvent};
 use domain::ids::{Jurisdiction, RevisionId};
-use event_store::{
-    AppendOutcome, EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError, StoredEvent,
-    StreamId,
-};
+use event_store::{EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError};
 use registry::{CATCH_UP_PAGE, Registry, codec};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-/// A store that lets a read of the log past its first page through only
-/// when the test allows it, so that the test can look between two pages.
+/// Lets a read of the log past its first page through only when the test
+/// allows it, so that the test can look between two pages.
 #[derive(Debug)]
-struct Gated {
-    inner: MemoryStore,
-    later_pages: Semaphore,
-}
+struct Gate(Semaphore);
 
 #[async_trait]
-impl EventStore for Gated {
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        self.inner.append(stream, expected, events).await
-    }
-
-    async fn read_stream(
-        &self,
-        stream: &StreamId,
-        from_stream_position: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner
-            .read_stream(stream, from_stream_position, limit)
-            .await
-    }
-
-    async fn read_all(
-        &self,
-        from_global_position: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        if from_global_position > 1 {
-            self.later_pages
+impl BeforeReadAll for Gate {
+    async fn before_read_all(&self, from: u64) -> Result<(), StoreError> {
+        if from > 1 {
+            self.0
                 .acquire()
                 .await
                 .map_err(|e| StoreError::backend("gate closed", e))?
                 .forget();
         }
-        self.inner.read_all(from_global_position, limit).await
-    }
-
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        self.inner.head_position().await
-    }
-
-    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        self.inner.stream_version(stream).await
-    }
-
-    fn subscribe(&self) -> watch::Receiver<u64> {
-        self.inner.subscribe()
+        Ok(())
     }
 }
 
@@ -96,9 +57,9 @@ fn append_of(revision: &str, count: usize) -> Vec<NewEvent> {
 
 #[tokio::test]
 async fn an_append_split_across_pages_is_indexed_whole() {
-    let store = Arc::new(Gated {
-        inner: MemoryStore::new(),
-        later_pages: Semaphore::new(0),
+    let store = Arc::new(Hooked {
+        inner: Arc::new(MemoryStore::new()),
+        hook: Gate(Semaphore::new(0)),
     });
     let registry = Arc::new(
         Registry::open(Arc::clone(&store) as Arc<dyn EventStore>)
@@ -142,7 +103,7 @@ async fn an_append_split_across_pages_is_indexed_whole() {
         "between two pages the index holds the first append and none of the second"
     );
 
-    store.later_pages.add_permits(2);
+    store.hook.0.add_permits(2);
     let reached = catching_up.await.expect("catch-up task").expect("catch-up");
     assert_eq!(reached, (first + second) as u64);
     assert_eq!(*indexed.borrow_and_update(), reached);
