@@ -12,8 +12,10 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 pub mod conformance;
+mod hooked;
 mod memory;
 
+pub use hooked::{Hooked, Hooks};
 pub use memory::MemoryStore;
 
 /// Largest number of events one `read_stream`/`read_all` call returns; callers page.

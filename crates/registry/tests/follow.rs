@@ -5,11 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-mod common;
-
 use async_trait::async_trait;
-use common::{BeforeReadAll, Hooked};
-use event_store::{EventStore, MemoryStore, StoreError};
+use event_store::{EventStore, Hooked, Hooks, MemoryStore, StoreError};
 use registry::Registry;
 use tokio::sync::watch;
 
@@ -22,7 +19,7 @@ struct Flaky {
 }
 
 #[async_trait]
-impl BeforeReadAll for Flaky {
+impl Hooks for Flaky {
     async fn before_read_all(&self, _from: u64) -> Result<(), StoreError> {
         let failing = self
             .failures
@@ -47,7 +44,7 @@ async fn the_follower_retries_a_failing_store_and_catches_up() {
         .expect("writer");
     let flaky = Arc::new(Hooked {
         inner: Arc::clone(&log),
-        hook: Flaky::default(),
+        hooks: Flaky::default(),
     });
     let reader = Arc::new(
         Registry::open(Arc::clone(&flaky) as Arc<dyn EventStore>)
@@ -63,7 +60,7 @@ async fn the_follower_retries_a_failing_store_and_catches_up() {
     // Several failures in a row: the waits between attempts grow, and the
     // follower still gets there.
     const FAILURES: usize = 6;
-    flaky.hook.failures.store(FAILURES, Ordering::SeqCst);
+    flaky.hooks.failures.store(FAILURES, Ordering::SeqCst);
     let mut last = 0;
     for revision in registry::bundled::national_revisions().expect("bundled data") {
         last = writer
@@ -79,7 +76,7 @@ async fn the_follower_retries_a_failing_store_and_catches_up() {
         .await
         .expect("the follower catches up once the store answers again")
         .expect("the registry keeps its watch open");
-    assert_eq!(flaky.hook.failed.load(Ordering::SeqCst), FAILURES);
+    assert_eq!(flaky.hooks.failed.load(Ordering::SeqCst), FAILURES);
     assert!(!follower.is_finished(), "the follower is still following");
 
     stop.send(true).expect("the follower listens");

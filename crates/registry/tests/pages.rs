@@ -3,14 +3,11 @@
 
 use std::sync::Arc;
 
-mod common;
-
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use common::{BeforeReadAll, Hooked};
 use domain::event::{Event, EventContext, NewDomainEvent};
 use domain::ids::{Jurisdiction, RevisionId};
-use event_store::{EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError};
+use event_store::{EventStore, ExpectedVersion, Hooked, Hooks, NewEvent, StoreError};
 use registry::{CATCH_UP_PAGE, Registry, codec};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -21,7 +18,7 @@ use uuid::Uuid;
 struct Gate(Semaphore);
 
 #[async_trait]
-impl BeforeReadAll for Gate {
+impl Hooks for Gate {
     async fn before_read_all(&self, from: u64) -> Result<(), StoreError> {
         if from > 1 {
             self.0
@@ -57,10 +54,7 @@ fn append_of(revision: &str, count: usize) -> Vec<NewEvent> {
 
 #[tokio::test]
 async fn an_append_split_across_pages_is_indexed_whole() {
-    let store = Arc::new(Hooked {
-        inner: Arc::new(MemoryStore::new()),
-        hook: Gate(Semaphore::new(0)),
-    });
+    let store = Arc::new(Hooked::new(Gate(Semaphore::new(0))));
     let registry = Arc::new(
         Registry::open(Arc::clone(&store) as Arc<dyn EventStore>)
             .await
@@ -103,7 +97,7 @@ async fn an_append_split_across_pages_is_indexed_whole() {
         "between two pages the index holds the first append and none of the second"
     );
 
-    store.hook.0.add_permits(2);
+    store.hooks.0.add_permits(2);
     let reached = catching_up.await.expect("catch-up task").expect("catch-up");
     assert_eq!(reached, (first + second) as u64);
     assert_eq!(*indexed.borrow_and_update(), reached);

@@ -22,15 +22,11 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use domain::ids::Jurisdiction;
-use event_store::{
-    AppendOutcome, EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError, StoredEvent,
-    StreamId,
-};
+use event_store::{EventStore, Hooked, Hooks, StoreError, StreamId};
 use registry::Registry;
 use registry::import::ImportFile;
 use registry::verifiable::Checkpoints;
 use serde_json::{Value, json};
-use tokio::sync::watch;
 use tower::ServiceExt;
 
 /// How the test store behaves on append: normally (0), or it
@@ -39,57 +35,28 @@ const FAIL: u8 = 1;
 /// Never finishes (for the request timeout).
 const STALL: u8 = 2;
 
-/// A memory store whose appends can be made to fail or stall.
+/// Appends run normally, or fail, or stall, as the test sets `mode`.
 #[derive(Debug, Default)]
-pub struct TestStore {
-    inner: MemoryStore,
-    mode: AtomicU8,
-}
+pub struct AppendMode(AtomicU8);
 
 #[async_trait]
-impl EventStore for TestStore {
-    async fn append(
-        &self,
-        stream: &StreamId,
-        expected: ExpectedVersion,
-        events: Vec<NewEvent>,
-    ) -> Result<AppendOutcome, StoreError> {
-        match self.mode.load(Ordering::SeqCst) {
+impl Hooks for AppendMode {
+    async fn before_append(&self, _stream: &StreamId) -> Result<(), StoreError> {
+        match self.0.load(Ordering::SeqCst) {
+            // A backend error that names internals (which must not leak).
             FAIL => Err(StoreError::Backend {
                 message: "INSERT INTO events failed: disk I/O error at /var/lib/stdreg/events.db"
                     .into(),
                 source: None,
             }),
             STALL => std::future::pending().await,
-            _ => self.inner.append(stream, expected, events).await,
+            _ => Ok(()),
         }
     }
-
-    async fn read_stream(
-        &self,
-        stream: &StreamId,
-        from: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner.read_stream(stream, from, limit).await
-    }
-
-    async fn read_all(&self, from: u64, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
-        self.inner.read_all(from, limit).await
-    }
-
-    async fn head_position(&self) -> Result<u64, StoreError> {
-        self.inner.head_position().await
-    }
-
-    async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        self.inner.stream_version(stream).await
-    }
-
-    fn subscribe(&self) -> watch::Receiver<u64> {
-        self.inner.subscribe()
-    }
 }
+
+/// A memory store whose appends can be made to fail or stall.
+pub type TestStore = Hooked<AppendMode>;
 
 /// A registry holding the bundled national data, a router over it and one token per role.
 #[allow(missing_debug_implementations)]
@@ -117,7 +84,7 @@ impl Harness {
     }
 
     async fn build(limits: Limits, national: bool) -> Self {
-        let store = Arc::new(TestStore::default());
+        let store = Arc::new(TestStore::new(AppendMode::default()));
         let registry = Registry::open(store.clone() as Arc<dyn EventStore>)
             .await
             .expect("open");
@@ -164,11 +131,11 @@ impl Harness {
     }
 
     pub fn fail_appends(&self) {
-        self.store.mode.store(FAIL, Ordering::SeqCst);
+        self.store.hooks.0.store(FAIL, Ordering::SeqCst);
     }
 
     pub fn stall_appends(&self) {
-        self.store.mode.store(STALL, Ordering::SeqCst);
+        self.store.hooks.0.store(STALL, Ordering::SeqCst);
     }
 
     /// Sends a request; returns status, headers and the JSON body.

@@ -1,36 +1,55 @@
-//! A store for tests that need to step into reads of the global log.
+//! A store that runs hooks before appends and reads of the global log: for
+//! injecting failures, stalls and pauses in tests of the layers above.
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use event_store::{
+use tokio::sync::watch;
+
+use crate::{
     AppendOutcome, EventStore, ExpectedVersion, MemoryStore, NewEvent, StoreError, StoredEvent,
     StreamId,
 };
-use tokio::sync::watch;
 
-/// What runs before each read of the global log; an error fails that read.
+/// What runs before the store's own work; an error fails that call and
+/// leaves the store untouched. Both hooks do nothing by default.
 #[async_trait]
-pub trait BeforeReadAll: Debug + Send + Sync {
-    async fn before_read_all(&self, from_global_position: u64) -> Result<(), StoreError>;
+pub trait Hooks: Debug + Send + Sync {
+    async fn before_append(&self, _stream: &StreamId) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn before_read_all(&self, _from_global_position: u64) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
-/// A `MemoryStore` whose reads of the global log pass through `hook` first.
+/// A [`MemoryStore`] whose appends and reads of the global log pass through `hooks` first.
 #[derive(Debug)]
 pub struct Hooked<H> {
     pub inner: Arc<MemoryStore>,
-    pub hook: H,
+    pub hooks: H,
+}
+
+impl<H> Hooked<H> {
+    pub fn new(hooks: H) -> Self {
+        Self {
+            inner: Arc::new(MemoryStore::new()),
+            hooks,
+        }
+    }
 }
 
 #[async_trait]
-impl<H: BeforeReadAll> EventStore for Hooked<H> {
+impl<H: Hooks> EventStore for Hooked<H> {
     async fn append(
         &self,
         stream: &StreamId,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendOutcome, StoreError> {
+        self.hooks.before_append(stream).await?;
         self.inner.append(stream, expected, events).await
     }
 
@@ -50,7 +69,7 @@ impl<H: BeforeReadAll> EventStore for Hooked<H> {
         from_global_position: u64,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.hook.before_read_all(from_global_position).await?;
+        self.hooks.before_read_all(from_global_position).await?;
         self.inner.read_all(from_global_position, limit).await
     }
 
