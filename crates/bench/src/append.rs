@@ -117,6 +117,55 @@ fn raw_sqlite_insert(
     Ok(())
 }
 
+/// Time one side of the comparison spent in single commits and in batches.
+#[derive(Debug, Default)]
+struct Spent {
+    single: Duration,
+    batch: Duration,
+}
+
+/// stdreg's side of one round, the same on every backend: the single-event
+/// commits one by one, then the batch in one append.
+async fn stdreg_side(
+    store: &dyn EventStore,
+    stream: &StreamId,
+    version: &mut u64,
+    singles: Vec<NewEvent>,
+    batch: Vec<NewEvent>,
+    spent: &mut Spent,
+) -> Result<(), Error> {
+    let t0 = Instant::now();
+    for event in singles {
+        let outcome = store
+            .append(stream, ExpectedVersion::Exact(*version), vec![event])
+            .await?;
+        *version = outcome.stream_version;
+    }
+    spent.single += t0.elapsed();
+    let t0 = Instant::now();
+    let outcome = store
+        .append(stream, ExpectedVersion::Exact(*version), batch)
+        .await?;
+    *version = outcome.stream_version;
+    spent.batch += t0.elapsed();
+    Ok(())
+}
+
+fn figures(backend: &'static str, plan: AppendPlan, stdreg: &Spent, raw: &Spent) -> AppendFigures {
+    let singles = plan.rounds * plan.single_commits;
+    let batched = plan.rounds * plan.batch_events;
+    AppendFigures {
+        backend,
+        rounds: plan.rounds,
+        single_commits: singles,
+        batch_events: batched,
+        stdreg_commits_per_second: rate(singles, stdreg.single),
+        raw_commits_per_second: rate(singles, raw.single),
+        stdreg_batch_events_per_second: rate(batched, stdreg.batch),
+        raw_batch_events_per_second: rate(batched, raw.batch),
+    }
+}
+
 /// SQLite: `SqliteStore::append` beside rusqlite on a file with the same settings.
 pub async fn sqlite(
     dir: &Path,
@@ -134,8 +183,7 @@ pub async fn sqlite(
     let mut raw_positions = RawPositions::default();
     let stream = StreamId::new("standard-110100");
     let mut version = 0u64;
-    let (mut stdreg_single, mut raw_single) = (Duration::ZERO, Duration::ZERO);
-    let (mut stdreg_batch, mut raw_batch) = (Duration::ZERO, Duration::ZERO);
+    let (mut stdreg, mut raw_spent) = (Spent::default(), Spent::default());
     for round in 0..plan.rounds {
         for side in [round % 2, 1 - round % 2] {
             let singles = fresh(payloads, plan.single_commits, round);
@@ -146,7 +194,7 @@ pub async fn sqlite(
                 for event in &singles {
                     raw_sqlite_insert(&mut statement, &mut raw_positions, event)?;
                 }
-                raw_single += t0.elapsed();
+                raw_spent.single += t0.elapsed();
                 drop(statement);
                 let t0 = Instant::now();
                 let tx = raw.unchecked_transaction()?;
@@ -157,37 +205,13 @@ pub async fn sqlite(
                     }
                 }
                 tx.commit()?;
-                raw_batch += t0.elapsed();
+                raw_spent.batch += t0.elapsed();
             } else {
-                let t0 = Instant::now();
-                for event in singles {
-                    let outcome = store
-                        .append(&stream, ExpectedVersion::Exact(version), vec![event])
-                        .await?;
-                    version = outcome.stream_version;
-                }
-                stdreg_single += t0.elapsed();
-                let t0 = Instant::now();
-                let outcome = store
-                    .append(&stream, ExpectedVersion::Exact(version), batch)
-                    .await?;
-                version = outcome.stream_version;
-                stdreg_batch += t0.elapsed();
+                stdreg_side(&store, &stream, &mut version, singles, batch, &mut stdreg).await?;
             }
         }
     }
-    let singles = plan.rounds * plan.single_commits;
-    let batched = plan.rounds * plan.batch_events;
-    Ok(AppendFigures {
-        backend: "sqlite",
-        rounds: plan.rounds,
-        single_commits: singles,
-        batch_events: batched,
-        stdreg_commits_per_second: rate(singles, stdreg_single),
-        raw_commits_per_second: rate(singles, raw_single),
-        stdreg_batch_events_per_second: rate(batched, stdreg_batch),
-        raw_batch_events_per_second: rate(batched, raw_batch),
-    })
+    Ok(figures("sqlite", plan, &stdreg, &raw_spent))
 }
 
 /// `url` with its `search_path` set to `schema`.
@@ -264,8 +288,7 @@ async fn postgres_in(
     let mut raw_positions = RawPositions::default();
     let stream = StreamId::new("standard-110100");
     let mut version = 0u64;
-    let (mut stdreg_single, mut raw_single) = (Duration::ZERO, Duration::ZERO);
-    let (mut stdreg_batch, mut raw_batch) = (Duration::ZERO, Duration::ZERO);
+    let (mut stdreg, mut raw_spent) = (Spent::default(), Spent::default());
     for round in 0..plan.rounds {
         for side in [round % 2, 1 - round % 2] {
             let singles = fresh(payloads, plan.single_commits, round);
@@ -286,7 +309,7 @@ async fn postgres_in(
                         .execute(&raw)
                         .await?;
                 }
-                raw_single += t0.elapsed();
+                raw_spent.single += t0.elapsed();
                 let t0 = Instant::now();
                 let mut columns = (
                     Vec::new(),
@@ -323,36 +346,12 @@ async fn postgres_in(
                     .execute(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                raw_batch += t0.elapsed();
+                raw_spent.batch += t0.elapsed();
             } else {
-                let t0 = Instant::now();
-                for event in singles {
-                    let outcome = store
-                        .append(&stream, ExpectedVersion::Exact(version), vec![event])
-                        .await?;
-                    version = outcome.stream_version;
-                }
-                stdreg_single += t0.elapsed();
-                let t0 = Instant::now();
-                let outcome = store
-                    .append(&stream, ExpectedVersion::Exact(version), batch)
-                    .await?;
-                version = outcome.stream_version;
-                stdreg_batch += t0.elapsed();
+                stdreg_side(&store, &stream, &mut version, singles, batch, &mut stdreg).await?;
             }
         }
     }
     raw.close().await;
-    let singles = plan.rounds * plan.single_commits;
-    let batched = plan.rounds * plan.batch_events;
-    Ok(AppendFigures {
-        backend: "postgresql",
-        rounds: plan.rounds,
-        single_commits: singles,
-        batch_events: batched,
-        stdreg_commits_per_second: rate(singles, stdreg_single),
-        raw_commits_per_second: rate(singles, raw_single),
-        stdreg_batch_events_per_second: rate(batched, stdreg_batch),
-        raw_batch_events_per_second: rate(batched, raw_batch),
-    })
+    Ok(figures("postgresql", plan, &stdreg, &raw_spent))
 }
