@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use event_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use serde::Serialize;
-use store_postgres::PostgresStore;
+use store_postgres::{PostgresStore, with_search_path};
 use store_sqlite::SqliteStore;
 use uuid::Uuid;
 
@@ -212,12 +212,6 @@ pub async fn sqlite(
         }
     }
     Ok(figures("sqlite", plan, &stdreg, &raw_spent))
-}
-
-/// `url` with its `search_path` set to `schema`.
-fn with_search_path(url: &str, schema: &str) -> String {
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }
 
 const RAW_PG_TABLE: &str = "

@@ -18,10 +18,7 @@ const CONVERGENCE: Duration = Duration::from_secs(1);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_sees_another_process_publish_within_a_second() {
-    let Some(schema) = tokio::task::spawn_blocking(TestSchema::create)
-        .await
-        .expect("create schema")
-    else {
+    let Some(schema) = TestSchema::create().await else {
         return;
     };
     // Polling slower than the promise: only a notification can make it in time.

@@ -4,8 +4,7 @@
 mod support;
 
 use support::{
-    TestSchema, assert_same_answers, instant_between_appends, ok, ok_on, queries, refused,
-    write_correction,
+    assert_same_answers, instant_between_appends, ok, ok_on, queries, refused, write_correction,
 };
 
 /// Imports the bundled data and a correction into a new data directory.
@@ -72,7 +71,7 @@ fn bad_locations_are_refused_with_a_hint() {
 
 #[test]
 fn sqlite_to_postgres_keeps_every_answer() {
-    let Some(schema) = TestSchema::create() else {
+    let Some(schema) = support::test_schema() else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");

@@ -7,7 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Server, TestSchema, ok, ok_on, write_correction};
+use support::{Server, ok, ok_on, write_correction};
 
 /// What the issue promises for two servers on one database.
 const CONVERGENCE: Duration = Duration::from_secs(1);
@@ -164,7 +164,7 @@ fn second_correction(dir: &std::path::Path) -> Value {
 
 #[test]
 fn two_servers_on_one_database_converge_within_a_second() {
-    let Some(schema) = TestSchema::create() else {
+    let Some(schema) = support::test_schema() else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -205,7 +205,7 @@ fn two_servers_on_one_database_converge_within_a_second() {
 
 #[test]
 fn a_server_on_a_migrated_log_answers_as_on_sqlite() {
-    let Some(schema) = TestSchema::create() else {
+    let Some(schema) = support::test_schema() else {
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");

@@ -76,6 +76,7 @@ use uuid::Uuid;
 
 mod notify;
 mod schema;
+pub mod testing;
 
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +165,13 @@ impl ConnectOptions {
         self.acquire_timeout = acquire_timeout;
         self
     }
+}
+
+/// `url` with the connection's `search_path` set to `schema`: the store
+/// then keeps its tables in that schema.
+pub fn with_search_path(url: &str, schema: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }
 
 /// An event log in a PostgreSQL schema, shareable by many processes.

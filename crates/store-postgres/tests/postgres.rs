@@ -584,7 +584,7 @@ async fn a_schema_from_a_newer_build_is_refused() {
 
 #[tokio::test]
 async fn a_missing_schema_is_reported() {
-    let Some(base) = common::base_url() else {
+    let Some(base) = store_postgres::testing::test_url() else {
         return;
     };
     let separator = if base.contains('?') { '&' } else { '?' };

@@ -7,10 +7,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use sqlx::{Connection, PgConnection};
-
-pub const URL_VAR: &str = "STDREG_TEST_POSTGRES_URL";
-
 /// Runs `stdreg` with `args` and nothing from the caller's environment that
 /// would pick a store.
 pub fn run(args: &[&str]) -> Output {
@@ -178,82 +174,12 @@ pub fn assert_same_answers(left: &str, right: &str, queries: &[Vec<String>]) {
     }
 }
 
-/// Reads the test database URL, or says why the test is skipped.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var(URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ => {
-            println!(
-                "skipped: {URL_VAR} is not set (run .ci/run or `source .ci/postgres.sh` to run the PostgreSQL cases)"
-            );
-            None
-        }
-    }
-}
+pub use store_postgres::testing::TestSchema;
 
-/// A schema of its own in the test database, dropped with this value.
-#[derive(Debug)]
-pub struct TestSchema {
-    base_url: String,
-    pub name: String,
-    /// Connection URL whose `search_path` is this schema.
-    pub url: String,
-}
-
-impl TestSchema {
-    /// `None` (after printing why) when no test database is configured.
-    pub fn create() -> Option<Self> {
-        let base_url = postgres_url()?;
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let sql = format!("CREATE SCHEMA \"{name}\"");
-        block_on(async {
-            let mut conn = PgConnection::connect(&base_url)
-                .await
-                .unwrap_or_else(|e| panic!("{URL_VAR} is set but unreachable: {e}"));
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .expect("create test schema");
-            let _ = conn.close().await;
-        });
-        let separator = if base_url.contains('?') { '&' } else { '?' };
-        let url = format!("{base_url}{separator}options=-c%20search_path%3D{name}");
-        Some(Self {
-            base_url,
-            name,
-            url,
-        })
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        let base_url = self.base_url.clone();
-        let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.name);
-        // Its own thread and runtime: drop may run inside a test's runtime or
-        // while unwinding from a failed assertion.
-        let dropped = std::thread::spawn(move || {
-            block_on(async move {
-                let mut conn = PgConnection::connect(&base_url).await?;
-                let result = tokio::time::timeout(
-                    Duration::from_secs(30),
-                    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn),
-                )
-                .await;
-                let _ = conn.close().await;
-                match result {
-                    Ok(done) => done.map(|_| ()),
-                    Err(_) => Err(sqlx::Error::PoolTimedOut),
-                }
-            })
-        })
-        .join();
-        match dropped {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("could not drop test schema {}: {e}", self.name),
-            Err(_) => eprintln!("dropping test schema {} panicked", self.name),
-        }
-    }
+/// A schema of its own in the test database, for tests that are not async;
+/// `None` (after printing why) when no test database is configured.
+pub fn test_schema() -> Option<TestSchema> {
+    block_on(TestSchema::create())
 }
 
 pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
