@@ -2,45 +2,20 @@
 //! as a user runs them on the bundled real data.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-struct Data {
-    dir: tempfile::TempDir,
-}
+mod support;
+
+use support::Scratch as Data;
 
 impl Data {
-    fn imported() -> Self {
-        let data = Self {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
+    /// The bundled national data and the local examples, imported.
+    fn with_local_examples() -> Self {
+        let data = Self::new();
         let out = data.ok(&["import", "--local-examples"]);
         assert!(out.contains("shanghai-2024-06-19: published"), "{out}");
         assert!(out.contains("not imported: 海南省"), "{out}");
         data
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_stdreg"))
-            .args(args)
-            .env_remove("STDREG_STORE")
-            .env("STDREG_DATA_DIR", self.dir.path().join("data"))
-            .output()
-            .expect("run stdreg")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "stdreg {args:?} failed: {stderr}");
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut args = args.to_vec();
-        args.push("--json");
-        serde_json::from_str(&self.ok(&args)).unwrap()
     }
 }
 
@@ -57,7 +32,7 @@ fn kinds(report: &Value) -> Vec<String> {
 
 #[test]
 fn the_bundled_examples_show_what_the_record_can_and_cannot_tell() {
-    let data = Data::imported();
+    let data = Data::with_local_examples();
     // (jurisdiction, valid_at, status, finding kinds)
     let cases = [
         (
@@ -149,7 +124,7 @@ fn the_bundled_examples_show_what_the_record_can_and_cannot_tell() {
 
 #[test]
 fn compliance_questions_that_make_no_sense_are_refused_with_the_reason() {
-    let data = Data::imported();
+    let data = Data::with_local_examples();
     for (args, needle) in [
         (vec!["compliance", "CN"], "national standard, the reference"),
         (

@@ -4,69 +4,18 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{Value, json};
 
 /// Position tampered with in the bundled log (of some 80 events).
 const TAMPERED: i64 = 40;
 
-struct Registry {
-    dir: tempfile::TempDir,
-}
+mod support;
+
+use support::Scratch as Registry;
 
 impl Registry {
-    fn imported() -> Self {
-        let registry = Self {
-            dir: tempfile::tempdir().expect("temp dir"),
-        };
-        registry.ok(&["import"]);
-        registry
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_stdreg"))
-            .args(args)
-            .env_remove("STDREG_STORE")
-            .env_remove("STDREG_SIGNING_KEY")
-            .env("STDREG_DATA_DIR", self.data())
-            .current_dir(self.dir.path())
-            .output()
-            .expect("run stdreg")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "stdreg {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
-    /// Runs a command that must fail as a user error; returns its message.
-    fn user_error(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "stdreg {args:?} should fail with exit 1; stdout {} stderr {stderr}",
-            String::from_utf8_lossy(&out.stdout),
-        );
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        stderr
-    }
-
     fn export(&self, name: &str) -> PathBuf {
         let path = self.path(name);
         self.ok(&["export", "--to", path.to_str().unwrap()]);

@@ -30,6 +30,80 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// A temporary folder with the data directory of one registry in it, and
+/// `stdreg` run on that data directory from that folder.
+#[derive(Debug)]
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A registry with the bundled national data imported.
+    pub fn imported() -> Self {
+        let scratch = Self::new();
+        scratch.ok(&["import"]);
+        scratch
+    }
+
+    pub fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// A file of the scratch folder (not of the data directory).
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_stdreg"))
+            .args(args)
+            .env_remove("STDREG_STORE")
+            .env_remove("STDREG_SIGNING_KEY")
+            .env("STDREG_DATA_DIR", self.data())
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run stdreg")
+    }
+
+    /// Stdout of a command that must succeed.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "stdreg {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// The `--json` output of a command that must succeed.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&self.ok(&args)).expect("json output")
+    }
+
+    /// The message of a command that must fail as a user error (exit 1, no panic).
+    pub fn user_error(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "stdreg {args:?} should fail with exit 1; stdout {} stderr {stderr}",
+            String::from_utf8_lossy(&out.stdout),
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        stderr
+    }
+}
+
 /// Runs `stdreg` expecting a user error (exit 1) whose message contains `needle`.
 pub fn refused(args: &[&str], needle: &str) {
     let out = run(args);
