@@ -430,7 +430,7 @@ pub async fn load(path: &Path, standards: &[synthetic::StandardLog]) -> Result<u
     let store = store_sqlite::SqliteStore::open(path).await?;
     let mut log = synthetic::GlobalLog::new(standards);
     while let Some(chunk) = log.next_chunk(LOAD_CHUNK) {
-        store.import_stored(chunk).await?;
+        event_store::EventStore::import_stored(&store, chunk).await?;
     }
     Ok(log.global_position())
 }

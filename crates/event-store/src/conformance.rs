@@ -22,9 +22,6 @@
 //! The generated tests are `#[tokio::test]`s, so the calling crate needs
 //! `tokio` as a dev-dependency. Each case gets a factory of its own, so each
 //! starts from an empty log.
-//!
-//! [`import_continues_log_exactly`] covers backends that can import stored
-//! events; it is called by hand because importing is not part of the trait.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -83,6 +80,7 @@ macro_rules! conformance_tests {
             limit_is_capped_at_page_max,
             head_and_stream_version,
             subscribe_reports_head,
+            import_continues_log_exactly,
         );
         $crate::conformance_tests!(@shared $factory;
             follower_sees_every_event_once_in_order,
@@ -932,14 +930,11 @@ pub async fn failed_appends_leave_log_unchanged_across_reopen(factory: &dyn Stor
     assert_eq!(outcome.last_global_position, 3, "no position was burned");
 }
 
-/// For backends that can import stored events (migration, mirroring):
-/// `import` must be that backend's import on `store`. Checks that a copied
-/// log arrives exactly, that batches not continuing the log are refused
-/// whole, and that appends continue after imported events.
-pub async fn import_continues_log_exactly(
-    store: &dyn EventStore,
-    import: impl AsyncFn(Vec<StoredEvent>) -> Result<(), StoreError>,
-) {
+/// Importing stored events (migration, mirroring): a copied log arrives
+/// exactly, batches not continuing the log are refused whole (the rules of
+/// [`crate::check_import`]), and appends continue after imported events.
+pub async fn import_continues_log_exactly(store: &dyn EventStore) {
+    let import = async |events: Vec<StoredEvent>| store.import_stored(events).await;
     let a = stream("standard-A");
     let b = stream("标准-B");
 
@@ -1016,6 +1011,16 @@ pub async fn import_continues_log_exactly(
                 at(5),
                 StoredEvent {
                     recorded_at: copied[0].recorded_at,
+                    ..at(6)
+                },
+            ],
+        ),
+        (
+            "record time finer than microseconds",
+            vec![
+                at(5),
+                StoredEvent {
+                    recorded_at: copied[6].recorded_at + chrono::Duration::nanoseconds(1),
                     ..at(6)
                 },
             ],

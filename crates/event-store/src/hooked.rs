@@ -81,6 +81,13 @@ impl<H: Hooks> EventStore for Hooked<H> {
         self.inner.stream_version(stream).await
     }
 
+    async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if let Some(first) = events.first() {
+            self.hooks.before_append(&first.stream).await?;
+        }
+        self.inner.import_stored(events).await
+    }
+
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.subscribe()
     }

@@ -13,9 +13,11 @@ use uuid::Uuid;
 
 pub mod conformance;
 mod hooked;
+mod import;
 mod memory;
 
 pub use hooked::{Hooked, Hooks};
+pub use import::{LogEnd, check_import, import_streams};
 pub use memory::MemoryStore;
 
 /// Largest number of events one `read_stream`/`read_all` call returns; callers page.
@@ -158,6 +160,13 @@ pub trait EventStore: Send + Sync + fmt::Debug {
 
     /// Current version (event count) of a stream; 0 when it does not exist.
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError>;
+
+    /// Writes events stored elsewhere, keeping their ids, streams, positions
+    /// and record times (moving a log between backends, mirroring one).
+    /// Refused with [`StoreError::InvalidAppend`], and nothing written, unless
+    /// they continue this log exactly ([`check_import`]). An empty batch does
+    /// nothing.
+    async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError>;
 
     /// Watches the head position. The value changes after each committed append
     /// (from this process, or another one for shared backends), so a follower

@@ -10,8 +10,8 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use crate::{
-    AppendOutcome, EventStore, ExpectedVersion, NewEvent, READ_PAGE_MAX, StoreError, StoredEvent,
-    StreamId, next_record_time,
+    AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
+    StoredEvent, StreamId, check_import, next_record_time,
 };
 
 /// An event log held in memory; it is gone when the store is dropped.
@@ -88,64 +88,6 @@ impl MemoryStore {
             }
         });
     }
-
-    /// Writes events that were stored by another log, keeping their event ids,
-    /// stream positions, global positions and record times (for migrating or
-    /// mirroring a log). The batch must continue this log exactly: global
-    /// positions follow the head without gaps, stream positions follow each
-    /// stream's version, event ids are new and record times do not go back.
-    /// All or nothing; an empty batch does nothing.
-    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let mut log = self.lock();
-        check_import(&log, &events)?;
-        for event in events {
-            log.push(event);
-        }
-        let head = log.head();
-        self.publish_head(head);
-        Ok(())
-    }
-}
-
-fn check_import(log: &Log, events: &[StoredEvent]) -> Result<(), StoreError> {
-    let mut last_recorded = log.last_recorded_at();
-    let mut next_in_stream: HashMap<&StreamId, u64> = HashMap::new();
-    let mut batch_ids = HashSet::with_capacity(events.len());
-    for (next_global, event) in (log.head() + 1..).zip(events) {
-        if event.global_position != next_global {
-            return Err(StoreError::InvalidAppend(format!(
-                "imported event {} has global position {}, but the log continues at {next_global}",
-                event.event_id, event.global_position
-            )));
-        }
-        let expected_position = next_in_stream
-            .entry(&event.stream)
-            .or_insert_with(|| log.stream_version(&event.stream));
-        if event.stream_position != *expected_position {
-            return Err(StoreError::InvalidAppend(format!(
-                "imported event {} has position {} in stream {}, but the stream continues at {}",
-                event.event_id, event.stream_position, event.stream, expected_position
-            )));
-        }
-        if last_recorded.is_some_and(|last| event.recorded_at < last) {
-            return Err(StoreError::InvalidAppend(format!(
-                "imported event {} was recorded at {}, before the event preceding it",
-                event.event_id, event.recorded_at
-            )));
-        }
-        if log.event_ids.contains(&event.event_id) || !batch_ids.insert(event.event_id) {
-            return Err(StoreError::InvalidAppend(format!(
-                "event id {} is already in the log",
-                event.event_id
-            )));
-        }
-        *expected_position += 1;
-        last_recorded = Some(event.recorded_at);
-    }
-    Ok(())
 }
 
 fn check_new_ids(log: &Log, events: &[NewEvent]) -> Result<(), StoreError> {
@@ -263,5 +205,28 @@ impl EventStore for MemoryStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
+    }
+
+    async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut log = self.lock();
+        let end = LogEnd {
+            head: log.head(),
+            last_recorded_at: log.last_recorded_at(),
+        };
+        check_import(
+            end,
+            &events,
+            |stream| log.stream_version(stream),
+            |id| log.event_ids.contains(id),
+        )?;
+        for event in events {
+            log.push(event);
+        }
+        let head = log.head();
+        self.publish_head(head);
+        Ok(())
     }
 }

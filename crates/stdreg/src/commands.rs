@@ -67,7 +67,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         })
         .await;
     }
-    let store = crate::store::open(&global.data_dir, global.store.as_deref()).await?;
+    let store = crate::store::open(
+        &global.data_dir,
+        global.store.as_deref(),
+        crate::store::Access::Create,
+    )
+    .await?;
     if let Command::Import {
         print_bundled: true,
         ..

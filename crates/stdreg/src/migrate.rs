@@ -15,7 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::commands::Failure;
-use crate::store::{Backend, Location};
+use crate::store::{Access, Location};
 
 /// Events read and imported per round trip: one import transaction each.
 pub const MIGRATE_PAGE: usize = 1_000;
@@ -51,10 +51,10 @@ pub async fn run(from: &str, to: &str, json: bool) -> Result<(), Failure> {
             "--from and --to name the same store: migrate into another, empty store".into(),
         ));
     }
-    let source = Backend::open(&from).await?;
-    let target = Backend::open(&to).await?;
-    let source_store = source.as_store();
-    let target_store = target.as_store();
+    let source = crate::store::open_at(&from, Access::Existing).await?;
+    let target = crate::store::open_at(&to, Access::Create).await?;
+    let source_store = source.as_ref();
+    let target_store = target.as_ref();
 
     let total = source_store.head_position().await.map_err(internal)?;
     if total == 0 {

@@ -18,16 +18,17 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::Args;
-use event_store::StoredEvent;
+use event_store::{EventStore, StoredEvent};
 use grpc::{FollowItem, LogClient};
 use registry::CATCH_UP_PAGE;
 use transparency::{Hash, MerkleTree, NoteVerifier, SignedCheckpoint, event_leaf_hash};
 
 use crate::cli::Global;
 use crate::commands::Failure;
-use crate::store::{Backend, EMBEDDED_FILE, Location};
+use crate::store::Access;
 
 /// File of the source's pinned public key inside the mirror's data directory.
 pub const SOURCE_KEY_FILE: &str = "mirror-source.pub";
@@ -61,7 +62,7 @@ fn grpc_failure(error: grpc::GrpcError) -> Failure {
 struct Mirror {
     url: String,
     dir: PathBuf,
-    store: Backend,
+    store: Arc<dyn EventStore>,
     tree: MerkleTree,
     /// Received events not yet covered by a verified checkpoint, in order.
     pending: Vec<StoredEvent>,
@@ -78,12 +79,8 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
             dir.display()
         ))
     })?;
-    let location = match global.store.as_deref() {
-        Some(url) => Location::parse(url, false)?,
-        None => Location::Sqlite(dir.join(EMBEDDED_FILE)),
-    };
-    let store = Backend::open(&location).await?;
-    let tree = local_tree(&store).await?;
+    let store = crate::store::open(dir, global.store.as_deref(), Access::Create).await?;
+    let tree = local_tree(store.as_ref()).await?;
     let pinned = read_pinned_key(dir)?;
     let accepted = read_accepted(dir, pinned.as_ref(), &tree)?;
 
@@ -150,11 +147,10 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
 }
 
 /// The tree over the mirror's own log.
-async fn local_tree(store: &Backend) -> Result<MerkleTree, Failure> {
+async fn local_tree(store: &dyn EventStore) -> Result<MerkleTree, Failure> {
     let mut tree = MerkleTree::new();
     loop {
         let page = store
-            .as_store()
             .read_all(tree.size() + 1, CATCH_UP_PAGE)
             .await
             .map_err(|e| Failure::Internal(e.into()))?;

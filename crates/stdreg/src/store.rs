@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use event_store::{EventStore, StoreError, StoredEvent};
+use event_store::EventStore;
 
 use crate::commands::Failure;
 
@@ -105,105 +105,86 @@ impl Location {
     }
 }
 
-/// An opened store, keeping its concrete type for what the trait does not
-/// offer (importing stored events).
-#[derive(Debug)]
-pub enum Backend {
-    Sqlite(store_sqlite::SqliteStore),
-    Postgres(store_postgres::PostgresStore),
-    #[cfg(feature = "kurrentdb")]
-    KurrentDb(store_kurrentdb::KurrentStore),
+/// Whether a command may create the log it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Creates an empty log (and the folder of an embedded one) where there is none.
+    Create,
+    /// Opens only a log that exists: a command that reads leaves nothing behind.
+    Existing,
 }
 
-impl Backend {
-    /// Opens the store at `location`, creating an empty log (and a data
-    /// directory) where there is none.
-    pub async fn open(location: &Location) -> Result<Self, Failure> {
-        match location {
-            Location::Postgres(url) => store_postgres::PostgresStore::connect(url)
-                .await
-                .map(Backend::Postgres)
-                .map_err(|e| Failure::User(e.to_string())),
-            Location::Sqlite(path) => {
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| {
-                        Failure::User(format!(
-                            "cannot create directory {} for the event log: {e}; choose another location",
-                            dir.display()
-                        ))
-                    })?;
-                }
-                store_sqlite::SqliteStore::open(path)
-                    .await
-                    .map(Backend::Sqlite)
-                    .map_err(|e| Failure::User(e.to_string()))
+/// Opens the store at `location`.
+pub async fn open_at(location: &Location, access: Access) -> Result<Arc<dyn EventStore>, Failure> {
+    match location {
+        Location::Postgres(url) => store_postgres::PostgresStore::connect(url)
+            .await
+            .map(|store| Arc::new(store) as Arc<dyn EventStore>)
+            .map_err(|e| Failure::User(e.to_string())),
+        Location::Sqlite(path) => {
+            if access == Access::Existing && !path.is_file() {
+                return Err(no_registry(path));
             }
-            Location::KurrentDb(url) => open_kurrentdb(url).await,
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Failure::User(format!(
+                        "cannot create directory {} for the event log: {e}; choose another location",
+                        dir.display()
+                    ))
+                })?;
+            }
+            store_sqlite::SqliteStore::open(path)
+                .await
+                .map(|store| Arc::new(store) as Arc<dyn EventStore>)
+                .map_err(|e| Failure::User(e.to_string()))
         }
+        Location::KurrentDb(url) => open_kurrentdb(url).await,
     }
+}
 
-    pub fn as_store(&self) -> &dyn EventStore {
-        match self {
-            Backend::Sqlite(store) => store,
-            Backend::Postgres(store) => store,
-            #[cfg(feature = "kurrentdb")]
-            Backend::KurrentDb(store) => store,
+/// The error of a read-only command pointed at a place without a log.
+fn no_registry(path: &Path) -> Failure {
+    let place = match path.parent() {
+        Some(dir) if path.file_name() == Some(EMBEDDED_FILE.as_ref()) && !dir.is_file() => {
+            dir.display().to_string()
         }
-    }
-
-    pub fn into_shared(self) -> Arc<dyn EventStore> {
-        match self {
-            Backend::Sqlite(store) => Arc::new(store),
-            Backend::Postgres(store) => Arc::new(store),
-            #[cfg(feature = "kurrentdb")]
-            Backend::KurrentDb(store) => Arc::new(store),
-        }
-    }
-
-    /// Appends events stored elsewhere, keeping ids, positions and record times.
-    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
-        match self {
-            Backend::Sqlite(store) => store.import_stored(events).await,
-            Backend::Postgres(store) => store.import_stored(events).await,
-            #[cfg(feature = "kurrentdb")]
-            Backend::KurrentDb(store) => store.import_stored(events).await,
-        }
-    }
+        _ => path.display().to_string(),
+    };
+    Failure::User(format!(
+        "no registry here: {place} holds no event log; give --data-dir (or --store) of an existing registry, or create one with `stdreg import`"
+    ))
 }
 
 #[cfg(feature = "kurrentdb")]
-async fn open_kurrentdb(url: &str) -> Result<Backend, Failure> {
+async fn open_kurrentdb(url: &str) -> Result<Arc<dyn EventStore>, Failure> {
     store_kurrentdb::KurrentStore::connect(url)
         .await
-        .map(Backend::KurrentDb)
+        .map(|store| Arc::new(store) as Arc<dyn EventStore>)
         .map_err(|e| Failure::User(e.to_string()))
 }
 
 #[cfg(not(feature = "kurrentdb"))]
-async fn open_kurrentdb(_url: &str) -> Result<Backend, Failure> {
+async fn open_kurrentdb(_url: &str) -> Result<Arc<dyn EventStore>, Failure> {
     Err(Failure::User(
         "this stdreg was built without KurrentDB support: build it with `cargo build --release -p stdreg --features kurrentdb`, or use postgres:// or the embedded store".into(),
     ))
 }
 
 /// `--store` when given, else the embedded store in `data_dir`.
+pub fn location(data_dir: &Path, store_url: Option<&str>) -> Result<Location, Failure> {
+    match store_url {
+        Some(url) => Location::parse(url, false),
+        None => Ok(Location::Sqlite(data_dir.join(EMBEDDED_FILE))),
+    }
+}
+
+/// `--store` when given, else the embedded store in `data_dir`.
 pub async fn open(
     data_dir: &Path,
     store_url: Option<&str>,
+    access: Access,
 ) -> Result<Arc<dyn EventStore>, Failure> {
-    let location = match store_url {
-        Some(url) => Location::parse(url, false)?,
-        None => {
-            std::fs::create_dir_all(data_dir).map_err(|e| {
-                Failure::User(format!(
-                    "cannot create data directory {}: {e}; choose another with --data-dir",
-                    data_dir.display()
-                ))
-            })?;
-            Location::Sqlite(data_dir.join(EMBEDDED_FILE))
-        }
-    };
-    Ok(Backend::open(&location).await?.into_shared())
+    open_at(&location(data_dir, store_url)?, access).await
 }
 
 #[cfg(test)]

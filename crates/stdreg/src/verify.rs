@@ -244,7 +244,7 @@ async fn verify_store(
             data_dir.display()
         )));
     }
-    let store = crate::store::open(data_dir, options.store).await?;
+    let store = crate::store::open(data_dir, options.store, crate::store::Access::Existing).await?;
     let mut verifier = LogVerifier::new(recorded);
     replay_store(store.as_ref(), &mut verifier).await?;
     Verified::finish(verifier, latest, older, key)

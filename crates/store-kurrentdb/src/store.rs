@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use event_store::{
-    AppendOutcome, EventStore, ExpectedVersion, NewEvent, READ_PAGE_MAX, StoreError, StoredEvent,
-    StreamId, next_record_time,
+    AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
+    StoredEvent, StreamId, check_import, next_record_time,
 };
 use kurrentdb::{
     AppendToStreamOptions, Client, ClientSettings, CurrentRevision, EventData, Position,
@@ -180,93 +180,6 @@ impl KurrentStore {
     /// Prefix of this log's KurrentDB streams.
     pub fn prefix(&self) -> &str {
         &self.inner.prefix
-    }
-
-    /// Writes events that were stored elsewhere, keeping their event ids,
-    /// stream positions, global positions and record times. Refused with
-    /// [`StoreError::InvalidAppend`], and nothing written, unless they
-    /// continue this log exactly. Written as one append per run of
-    /// consecutive events of one stream (see the crate documentation).
-    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
-        let _writing = self.writer.lock().await;
-        self.inner
-            .catch_up()
-            .await
-            .map_err(CatchUpError::into_store)?;
-        {
-            let index = self.inner.index.lock().await;
-            let mut expected_global = index.head();
-            let mut last_time = index.last_recorded_at;
-            let mut versions: HashMap<&StreamId, u64> = HashMap::new();
-            for event in &events {
-                expected_global += 1;
-                if event.global_position != expected_global {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "import does not continue the log: event {} has global position {}, expected {}",
-                        event.event_id, event.global_position, expected_global
-                    )));
-                }
-                let version = match versions.get(&event.stream) {
-                    Some(version) => *version,
-                    None => self.inner.stream_version(&event.stream).await?,
-                };
-                if event.stream_position != version {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "import does not continue stream {}: event {} has stream position {}, expected {}",
-                        event.stream, event.event_id, event.stream_position, version
-                    )));
-                }
-                versions.insert(&event.stream, version + 1);
-                if last_time.is_some_and(|last| event.recorded_at < last) {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "import would move record time back: event {} was recorded at {}",
-                        event.event_id, event.recorded_at
-                    )));
-                }
-                if event.recorded_at.timestamp_subsec_nanos() % 1_000 != 0 {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "event {} has a record time finer than microseconds",
-                        event.event_id
-                    )));
-                }
-                last_time = Some(event.recorded_at);
-                if index.ids.contains_key(&event.event_id) {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "event id {} already exists",
-                        event.event_id
-                    )));
-                }
-            }
-        }
-
-        let mut runs: Vec<(StreamId, u64, Vec<EventData>)> = Vec::new();
-        for event in events {
-            let data = event_data(
-                event.event_id,
-                &event.event_type,
-                event.schema_version,
-                event.data,
-                event.recorded_at,
-            )?;
-            match runs.last_mut() {
-                Some((stream, _, batch)) if *stream == event.stream => batch.push(data),
-                _ => runs.push((event.stream, event.stream_position, vec![data])),
-            }
-        }
-        for (stream, first_position, batch) in runs {
-            self.inner
-                .write(&stream, ExpectedVersion::Exact(first_position), batch)
-                .await?;
-        }
-        self.inner
-            .catch_up()
-            .await
-            .map_err(CatchUpError::into_store)?;
-        Ok(())
     }
 }
 
@@ -667,6 +580,61 @@ impl EventStore for KurrentStore {
 
     async fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
         self.inner.stream_version(stream).await
+    }
+
+    /// Written as one append per run of consecutive events of one stream
+    /// (see the crate documentation).
+    async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let _writing = self.writer.lock().await;
+        self.inner
+            .catch_up()
+            .await
+            .map_err(CatchUpError::into_store)?;
+        {
+            let index = self.inner.index.lock().await;
+            let mut versions = HashMap::new();
+            for stream in event_store::import_streams(&events) {
+                versions.insert(stream, self.inner.stream_version(stream).await?);
+            }
+            let end = LogEnd {
+                head: index.head(),
+                last_recorded_at: index.last_recorded_at,
+            };
+            check_import(
+                end,
+                &events,
+                |s| versions.get(s).copied().unwrap_or(0),
+                |id| index.ids.contains_key(id),
+            )?;
+        }
+
+        let mut runs: Vec<(StreamId, u64, Vec<EventData>)> = Vec::new();
+        for event in events {
+            let data = event_data(
+                event.event_id,
+                &event.event_type,
+                event.schema_version,
+                event.data,
+                event.recorded_at,
+            )?;
+            match runs.last_mut() {
+                Some((stream, _, batch)) if *stream == event.stream => batch.push(data),
+                _ => runs.push((event.stream, event.stream_position, vec![data])),
+            }
+        }
+        for (stream, first_position, batch) in runs {
+            self.inner
+                .write(&stream, ExpectedVersion::Exact(first_position), batch)
+                .await?;
+        }
+        self.inner
+            .catch_up()
+            .await
+            .map_err(CatchUpError::into_store)?;
+        Ok(())
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {

@@ -4,7 +4,7 @@
 
 #![cfg(feature = "kurrentdb")]
 
-use event_store::conformance::{StoreFactory, import_continues_log_exactly};
+use event_store::conformance::StoreFactory;
 use store_kurrentdb::{ConnectOptions, KurrentStore, TEST_URL_VAR};
 
 fn server_url() -> Option<String> {
@@ -42,14 +42,3 @@ event_store::conformance_tests!(persistent: match fresh_log() {
     Some(factory) => factory,
     None => return,
 });
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_continues_log_exactly_case() {
-    let Some(url) = server_url() else {
-        return;
-    };
-    let store = KurrentStore::connect_with(&url, options())
-        .await
-        .expect("connect to the KurrentDB test server");
-    import_continues_log_exactly(&store, async |events| store.import_stored(events).await).await;
-}

@@ -21,7 +21,7 @@
 //! A PostgreSQL sequence would hand out global positions at insert time but
 //! the transactions commit in any order, so a follower that has read up to
 //! position 10 could see 12 commit before 11 and move past 11 for good.
-//! Instead every append (and [`PostgresStore::import_stored`]) locks the
+//! Instead every append (and `import_stored`) locks the
 //! single `stdreg_log_head` row as its first step (an append by moving the
 //! head, an import with `SELECT ... FOR UPDATE`), and while holding it:
 //! checks the expected stream version, assigns positions `head + 1 ..`,
@@ -47,7 +47,7 @@
 //! on ordinary disks, bounded by commit flushes (far more events per second
 //! when they are batched into one append). stdreg's write rate, a handful of
 //! revisions per standard, is orders of magnitude below that. Reads take no
-//! lock and run in parallel. [`PostgresStore::import_stored`] is rare and
+//! lock and run in parallel. `import_stored` is rare and
 //! still checks in several round trips.
 //!
 //! # Following the log
@@ -66,8 +66,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use event_store::{
-    AppendOutcome, EventStore, ExpectedVersion, NewEvent, READ_PAGE_MAX, StoreError, StoredEvent,
-    StreamId,
+    AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
+    StoredEvent, StreamId, check_import,
 };
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection, PgPool, Postgres, Transaction};
@@ -283,77 +283,30 @@ impl PostgresStore {
         &self.channel
     }
 
-    /// Writes events that were already stored elsewhere, keeping their event
-    /// ids, streams, positions and record times (for moving a log between
-    /// backends). Refused with [`StoreError::InvalidAppend`], and nothing
-    /// written, unless they continue this log exactly: global positions
-    /// `head + 1, head + 2, ..`, each stream continuing at its current
-    /// version, record times never before the last one, new event ids.
-    /// Atomic; an empty list is a no-op.
-    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        for event in &events {
-            check_text(&event.stream, &event.event_type)?;
-            if event.recorded_at.timestamp_subsec_nanos() % 1_000 != 0 {
-                return Err(StoreError::InvalidAppend(format!(
-                    "event {} has a record time finer than microseconds, which would not survive storing",
-                    event.event_id
-                )));
-            }
-        }
-        event_store::check_unique_ids(events.iter().map(|e| e.event_id))?;
-
-        let mut tx = self.begin().await?;
-        let result = self.import_locked(&mut tx, events).await;
-        self.finish(tx, result, |head| *head).await.map(|_| ())
-    }
-
     async fn import_locked(
         &self,
         tx: &mut Tx,
         events: Vec<StoredEvent>,
     ) -> Result<u64, StoreError> {
         let locked = lock_head(tx).await?;
-        let mut expected_global = locked.head;
-        let mut last_time = locked.last_recorded_at;
-        let mut versions: HashMap<StreamId, u64> = HashMap::new();
-        for event in &events {
-            expected_global = expected_global
-                .checked_add(1)
-                .ok_or_else(position_overflow)?;
-            if event.global_position != expected_global {
-                return Err(StoreError::InvalidAppend(format!(
-                    "import does not continue the log: event {} has global position {}, expected {}",
-                    event.event_id, event.global_position, expected_global
-                )));
-            }
-            let version = match versions.get(&event.stream) {
-                Some(version) => *version,
-                None => stream_version_in(tx, &event.stream).await?,
-            };
-            if event.stream_position != version {
-                return Err(StoreError::InvalidAppend(format!(
-                    "import does not continue stream {}: event {} has stream position {}, expected {}",
-                    event.stream, event.event_id, event.stream_position, version
-                )));
-            }
-            versions.insert(event.stream.clone(), version + 1);
-            if let Some(last) = last_time
-                && event.recorded_at < last
-            {
-                return Err(StoreError::InvalidAppend(format!(
-                    "import would move record time back: event {} was recorded at {}, after an event recorded at {}",
-                    event.event_id, event.recorded_at, last
-                )));
-            }
-            last_time = Some(event.recorded_at);
+        let mut versions = HashMap::new();
+        for stream in event_store::import_streams(&events) {
+            versions.insert(stream.clone(), stream_version_in(tx, stream).await?);
         }
+        let end = LogEnd {
+            head: locked.head,
+            last_recorded_at: locked.last_recorded_at,
+        };
+        check_import(
+            end,
+            &events,
+            |s| versions.get(s).copied().unwrap_or(0),
+            |_| false,
+        )?;
         // Ids already in the log are refused by the unique constraint on
         // insert, which aborts the import like the checks above.
-        let head = expected_global;
-        let last_time = last_time.unwrap_or(locked.now);
+        let head = locked.head + events.len() as u64;
+        let last_time = events.last().map_or(locked.now, |e| e.recorded_at);
         let mut rows = Rows::with_capacity(events.len());
         for event in events {
             rows.push(
@@ -592,6 +545,19 @@ impl EventStore for PostgresStore {
             .await
             .map_err(|e| StoreError::backend("could not get a connection", e))?;
         stream_version_in(&mut conn, stream).await
+    }
+
+    /// Atomic, under the head lock of appends.
+    async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        for event in &events {
+            check_text(&event.stream, &event.event_type)?;
+        }
+        let mut tx = self.begin().await?;
+        let result = self.import_locked(&mut tx, events).await;
+        self.finish(tx, result, |head| *head).await.map(|_| ())
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {

@@ -3,7 +3,7 @@
 mod common;
 
 use common::TestSchema;
-use event_store::conformance::{StoreFactory, import_continues_log_exactly};
+use event_store::conformance::StoreFactory;
 use store_postgres::PostgresStore;
 
 /// Every `open` reaches the same schema, as a restarted process would; the
@@ -24,12 +24,3 @@ event_store::conformance_tests!(persistent: match fresh_log().await {
     Some(factory) => factory,
     None => return,
 });
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_continues_log_exactly_case() {
-    let Some(schema) = TestSchema::create().await else {
-        return;
-    };
-    let store = schema.open().await;
-    import_continues_log_exactly(&store, async |events| store.import_stored(events).await).await;
-}

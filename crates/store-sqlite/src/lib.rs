@@ -42,8 +42,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use event_store::{
-    AppendOutcome, EventStore, ExpectedVersion, NewEvent, READ_PAGE_MAX, StoreError, StoredEvent,
-    StreamId, next_record_time,
+    AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
+    StoredEvent, StreamId, check_import, next_record_time,
 };
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 use tokio::sync::watch;
@@ -221,19 +221,6 @@ impl SqliteStore {
     /// The file this store writes.
     pub fn path(&self) -> &Path {
         &self.inner.path
-    }
-
-    /// Writes events that were stored by another log, keeping their event ids,
-    /// stream positions, global positions and record times (for migrating or
-    /// mirroring a log). The batch must continue this log exactly: global
-    /// positions follow the head without gaps, stream positions follow each
-    /// stream's version, event ids are new and record times do not go back.
-    /// All or nothing, in one transaction; an empty batch does nothing.
-    pub async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        self.blocking(move |inner| inner.import(&events)).await
     }
 
     async fn blocking<T: Send + 'static>(
@@ -534,58 +521,46 @@ impl Inner {
         let tx = writer
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(backend("starting an import"))?;
-        let (head, mut last_recorded) = last_event(&tx)?;
-        let mut next_global = head + 1;
-        let mut next_in_stream: HashMap<&StreamId, i64> = HashMap::new();
+        let (head, last_recorded_at) = last_event(&tx)?;
+        let mut versions = HashMap::new();
+        for stream in event_store::import_streams(events) {
+            versions.insert(
+                stream,
+                from_sql_int(stream_version(&tx, stream)?, "stream version")?,
+            );
+        }
+        let end = LogEnd {
+            head: from_sql_int(head, "global position")?,
+            last_recorded_at,
+        };
+        // Ids already in the log are refused by the unique index on insert.
+        check_import(
+            end,
+            events,
+            |s| versions.get(s).copied().unwrap_or(0),
+            |_| false,
+        )?;
         {
             let mut insert = tx
                 .prepare_cached(INSERT_EVENT)
                 .map_err(backend("preparing an import"))?;
             for event in events {
-                if to_sql_int(event.global_position, "global position")? != next_global {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "imported event {} has global position {}, but the log continues at {next_global}",
-                        event.event_id, event.global_position
-                    )));
-                }
-                let expected_position = match next_in_stream.get_mut(&event.stream) {
-                    Some(next) => next,
-                    None => {
-                        let version = stream_version(&tx, &event.stream)?;
-                        next_in_stream.entry(&event.stream).or_insert(version)
-                    }
-                };
-                if to_sql_int(event.stream_position, "stream position")? != *expected_position {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "imported event {} has position {} in stream {}, but the stream continues at {}",
-                        event.event_id, event.stream_position, event.stream, expected_position
-                    )));
-                }
-                if last_recorded.is_some_and(|last| event.recorded_at < last) {
-                    return Err(StoreError::InvalidAppend(format!(
-                        "imported event {} was recorded at {}, before the event preceding it",
-                        event.event_id, event.recorded_at
-                    )));
-                }
                 insert
                     .execute(rusqlite::params![
-                        next_global,
+                        to_sql_int(event.global_position, "global position")?,
                         event.event_id.as_bytes(),
                         event.stream.as_str(),
-                        *expected_position,
+                        to_sql_int(event.stream_position, "stream position")?,
                         event.event_type,
                         event.schema_version,
                         event.data,
                         event.recorded_at.timestamp_micros(),
                     ])
                     .map_err(insert_error(event.event_id))?;
-                *expected_position += 1;
-                next_global += 1;
-                last_recorded = Some(event.recorded_at);
             }
         }
         tx.commit().map_err(backend("committing an import"))?;
-        self.publish_head(next_global - 1);
+        self.publish_head(head + events.len() as i64);
         Ok(())
     }
 
@@ -697,6 +672,14 @@ impl EventStore for SqliteStore {
             inner.read(|conn| from_sql_int(stream_version(conn, &stream)?, "stream version"))
         })
         .await
+    }
+
+    /// All or nothing, in one transaction.
+    async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.blocking(move |inner| inner.import(&events)).await
     }
 
     fn subscribe(&self) -> watch::Receiver<u64> {

@@ -1,7 +1,7 @@
 //! The SQLite store against the conformance suite, including the cases that
 //! reopen the file, plus checks of what only a file can get wrong.
 
-use event_store::conformance::{StoreFactory, import_continues_log_exactly};
+use event_store::conformance::StoreFactory;
 use event_store::{EventStore, ExpectedVersion, NewEvent, StreamId};
 use store_sqlite::{OpenError, SqliteStore};
 use uuid::Uuid;
@@ -16,15 +16,6 @@ fn temp_log() -> impl StoreFactory {
 }
 
 event_store::conformance_tests!(persistent: temp_log());
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_stored_continues_log_exactly() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(dir.path().join("events.db"))
-        .await
-        .expect("open");
-    import_continues_log_exactly(&store, async |events| store.import_stored(events).await).await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imported_events_survive_reopen() {
