@@ -82,6 +82,16 @@ impl LeafRecord {
         Ok(Self { path, file })
     }
 
+    /// Opens the record in `data_dir` if it has one; creates nothing.
+    pub fn open_existing(data_dir: &Path) -> Result<Option<Self>, RegistryError> {
+        let path = data_dir.join(LEAVES_FILE);
+        match OpenOptions::new().read(true).write(true).open(&path) {
+            Ok(file) => Ok(Some(Self { path, file })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(data_dir_error(&path)(e)),
+        }
+    }
+
     /// Every complete leaf hash recorded (a torn last write is ignored).
     pub fn read_all(&mut self) -> Result<Vec<Hash>, RegistryError> {
         let mut bytes = Vec::new();
@@ -262,24 +272,31 @@ impl Checkpoints {
         if std::fs::read_to_string(&public).ok().as_deref() != Some(text.as_str()) {
             std::fs::write(&public, text).map_err(data_dir_error(&public))?;
         }
-        let verifier = signer.verifier();
-        let path = data_dir.join(CHECKPOINT_FILE);
-        let latest = match std::fs::read_to_string(&path) {
-            Ok(note) => Some(verifier.open(&note).map_err(|e| RegistryError::DataDir {
-                path: path.clone(),
-                source: std::io::Error::other(format!(
-                    "{e}; the checkpoint was signed with another key than {}",
-                    verifier.name()
-                )),
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(data_dir_error(&path)(e)),
-        };
+        let latest = read_latest(data_dir, &signer.verifier())?;
         Ok(Self {
             dir: data_dir.to_path_buf(),
             signer,
             latest: watch::channel(latest).0,
         })
+    }
+
+    /// Reads the signing key (from `key_file`, else the data directory's) and
+    /// the latest checkpoint, if there is a key; creates nothing.
+    pub fn open_existing(
+        data_dir: &Path,
+        key_file: Option<&Path>,
+    ) -> Result<Option<Self>, RegistryError> {
+        let key = key_file.map_or_else(|| data_dir.join(KEY_FILE), Path::to_path_buf);
+        if !data_dir.is_dir() || !key.exists() {
+            return Ok(None);
+        }
+        let signer = read_key(&key)?;
+        let latest = read_latest(data_dir, &signer.verifier())?;
+        Ok(Some(Self {
+            dir: data_dir.to_path_buf(),
+            signer,
+            latest: watch::channel(latest).0,
+        }))
     }
 
     pub fn verifier(&self) -> NoteVerifier {
@@ -374,6 +391,27 @@ impl Checkpoints {
     }
 }
 
+/// The data directory's latest checkpoint, if it has one.
+fn read_latest(
+    data_dir: &Path,
+    verifier: &NoteVerifier,
+) -> Result<Option<SignedCheckpoint>, RegistryError> {
+    let path = data_dir.join(CHECKPOINT_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(note) => Ok(Some(verifier.open(&note).map_err(|e| {
+            RegistryError::DataDir {
+                path: path.clone(),
+                source: std::io::Error::other(format!(
+                    "{e}; the checkpoint was signed with another key than {}",
+                    verifier.name()
+                )),
+            }
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(data_dir_error(&path)(e)),
+    }
+}
+
 fn read_key(path: &Path) -> Result<NoteSigner, RegistryError> {
     let text = std::fs::read_to_string(path).map_err(data_dir_error(path))?;
     NoteSigner::parse(&text).map_err(|e| RegistryError::DataDir {
@@ -421,22 +459,52 @@ pub async fn open_verified(
     data_dir: &Path,
     key_file: Option<&Path>,
 ) -> Result<(Registry, Checkpoints), RegistryError> {
-    let tampered = |error: RegistryError| match error {
+    let tampered = tampered_in(data_dir);
+    let checkpoints = Checkpoints::open(data_dir, key_file)?;
+    let record = LeafRecord::open(data_dir)?;
+    let registry = Registry::open_recording(store, record)
+        .await
+        .map_err(&tampered)?;
+    checkpoints.check(&registry).map_err(&tampered)?;
+    checkpoints.sign(&registry)?;
+    Ok((registry, checkpoints))
+}
+
+/// Opens the registry on `store` for a command that only reads: like
+/// [`open_verified`], but creates nothing. The log is checked against the
+/// leaf record and signed checkpoint where the data directory has them, and
+/// a new checkpoint is signed only with a key that already exists.
+pub async fn open_existing(
+    store: Arc<dyn EventStore>,
+    data_dir: &Path,
+    key_file: Option<&Path>,
+) -> Result<(Registry, Option<Checkpoints>), RegistryError> {
+    let tampered = tampered_in(data_dir);
+    let checkpoints = Checkpoints::open_existing(data_dir, key_file)?;
+    let witness = match LeafRecord::open_existing(data_dir)? {
+        Some(record) => Witness::recording(record),
+        None => Witness::default(),
+    };
+    let registry = Registry::open_with_witness(store, witness)
+        .await
+        .map_err(&tampered)?;
+    if let Some(checkpoints) = &checkpoints {
+        checkpoints.check(&registry).map_err(&tampered)?;
+        checkpoints.sign(&registry)?;
+    }
+    Ok((registry, checkpoints))
+}
+
+/// Turns a fault of the log into the error naming the data directory it was checked against.
+fn tampered_in(data_dir: &Path) -> impl Fn(RegistryError) -> RegistryError + '_ {
+    move |error| match error {
         RegistryError::LogFault { position, problem } => RegistryError::Tampered {
             position,
             problem,
             data_dir: data_dir.to_path_buf(),
         },
         other => other,
-    };
-    let checkpoints = Checkpoints::open(data_dir, key_file)?;
-    let record = LeafRecord::open(data_dir)?;
-    let registry = Registry::open_recording(store, record)
-        .await
-        .map_err(tampered)?;
-    checkpoints.check(&registry).map_err(tampered)?;
-    checkpoints.sign(&registry)?;
-    Ok((registry, checkpoints))
+    }
 }
 
 /// Replays a log from its first event: recomputes the tree, compares each leaf

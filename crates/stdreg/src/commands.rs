@@ -5,13 +5,15 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use domain::ids::{ItemId, Jurisdiction};
 use registry::import::{ImportFile, parse_import};
+use registry::verifiable::Checkpoints;
 use registry::view::{DiffView, EditionView, EventView, HistoryView, RevisionView, VersionView};
 use registry::{ImportOutcome, Registry, RegistryError};
 use serde::Serialize;
 use timeline::Diff;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Global};
 use crate::render;
+use crate::store::Access;
 
 /// Largest page of the raw log one `stdreg log` prints.
 const LOG_LIMIT_MAX: usize = 1_000;
@@ -67,12 +69,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         })
         .await;
     }
-    let store = crate::store::open(
-        &global.data_dir,
-        global.store.as_deref(),
-        crate::store::Access::Create,
-    )
-    .await?;
     if let Command::Import {
         print_bundled: true,
         ..
@@ -80,9 +76,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     {
         return print_bundled();
     }
-    let (registry, checkpoints) =
-        registry::verifiable::open_verified(store, &global.data_dir, global.signing_key.as_deref())
-            .await?;
+    let (registry, checkpoints) = open_registry(global, access(&cli.command)).await?;
     let json = global.json;
     let outcome = match cli.command {
         Command::Import {
@@ -220,7 +214,16 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
             anyhow::anyhow!("this command is run before a store is opened"),
         )),
-        Command::Export { to } => crate::export::run(&registry, &checkpoints, to.as_deref()).await,
+        Command::Export { to } => {
+            let (signed, key) = match &checkpoints {
+                Some(checkpoints) => (checkpoints.sign(&registry)?, checkpoints.verifier()),
+                None => crate::mirror::source_checkpoint(&global.data_dir)?,
+            };
+            let signed = signed.ok_or_else(|| {
+                Failure::User("the log is empty: there is nothing to export".into())
+            })?;
+            crate::export::run(&registry, &signed, &key, to.as_deref()).await
+        }
         Command::Log { from, limit } => {
             if limit == 0 || limit > LOG_LIMIT_MAX {
                 return Err(Failure::User(format!(
@@ -249,8 +252,57 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
     };
     // A new checkpoint after each revision published by this command.
-    checkpoints.sign(&registry)?;
+    if let Some(checkpoints) = &checkpoints {
+        checkpoints.sign(&registry)?;
+    }
     outcome
+}
+
+/// Whether a command may create a registry: those that record may, those
+/// that only read leave nothing behind where there is no registry.
+fn access(command: &Command) -> Access {
+    match command {
+        Command::Import { .. } | Command::Publish { .. } => Access::Create,
+        _ => Access::Existing,
+    }
+}
+
+/// Opens the registry of `--store` or `--data-dir` as `access` allows.
+async fn open_registry(
+    global: &Global,
+    access: Access,
+) -> Result<(Registry, Option<Checkpoints>), Failure> {
+    match access {
+        Access::Create => {
+            let (registry, checkpoints) = open_to_write(global).await?;
+            Ok((registry, Some(checkpoints)))
+        }
+        Access::Existing => {
+            let store =
+                crate::store::open(&global.data_dir, global.store.as_deref(), access).await?;
+            Ok(registry::verifiable::open_existing(
+                store,
+                &global.data_dir,
+                global.signing_key.as_deref(),
+            )
+            .await?)
+        }
+    }
+}
+
+/// Opens (creating where there is none) the registry of `--store` or
+/// `--data-dir` with its data directory, signing key and leaf record,
+/// refusing a log changed after the fact.
+pub(crate) async fn open_to_write(global: &Global) -> Result<(Registry, Checkpoints), Failure> {
+    let data_dir = &global.data_dir;
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        Failure::User(format!(
+            "cannot create data directory {}: {e}; choose another with --data-dir",
+            data_dir.display()
+        ))
+    })?;
+    let store = crate::store::open(data_dir, global.store.as_deref(), Access::Create).await?;
+    Ok(registry::verifiable::open_verified(store, data_dir, global.signing_key.as_deref()).await?)
 }
 
 #[derive(Debug, Serialize)]

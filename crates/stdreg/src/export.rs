@@ -6,9 +6,9 @@
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use registry::verifiable::Checkpoints;
 use registry::{CATCH_UP_PAGE, Registry};
 use serde::{Deserialize, Serialize};
+use transparency::{NoteVerifier, SignedCheckpoint};
 
 use crate::commands::Failure;
 
@@ -22,14 +22,13 @@ pub struct Trailer {
     pub public_key: String,
 }
 
+/// Writes the events `signed` covers, then `signed` and `key` (the key it verifies with).
 pub async fn run(
     registry: &Registry,
-    checkpoints: &Checkpoints,
+    signed: &SignedCheckpoint,
+    key: &NoteVerifier,
     to: Option<&Path>,
 ) -> Result<(), Failure> {
-    let signed = checkpoints
-        .sign(registry)?
-        .ok_or_else(|| Failure::User("the log is empty: there is nothing to export".into()))?;
     let size = signed.checkpoint.size;
     let mut out: Box<dyn Write> = match to {
         Some(path) => Box::new(BufWriter::new(std::fs::File::create(path).map_err(
@@ -62,17 +61,14 @@ pub async fn run(
     }
     let trailer = Trailer {
         checkpoint: signed.note().to_owned(),
-        public_key: checkpoints.verifier().to_string(),
+        public_key: key.to_string(),
     };
     let line = serde_json::to_string(&trailer).map_err(|e| Failure::Internal(e.into()))?;
     writeln!(out, "{line}")
         .and_then(|()| out.flush())
         .map_err(write_failed)?;
     if to.is_some() {
-        eprintln!(
-            "exported {size} events with the checkpoint signed by {}",
-            checkpoints.verifier()
-        );
+        eprintln!("exported {size} events with the checkpoint signed by {key}");
     }
     Ok(())
 }

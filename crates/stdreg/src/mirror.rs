@@ -189,6 +189,27 @@ fn read_pinned_key(dir: &Path) -> Result<Option<NoteVerifier>, Failure> {
         .transpose()
 }
 
+/// A mirror's latest checkpoint of its source (covering what it imported)
+/// and the source's key, for exporting a log this data directory holds
+/// without a signing key of its own.
+pub fn source_checkpoint(dir: &Path) -> Result<(Option<SignedCheckpoint>, NoteVerifier), Failure> {
+    let Some(key) = read_pinned_key(dir)? else {
+        return Err(Failure::User(format!(
+            "no signing key in {}: an export ends with a checkpoint signed by the registry's key; give the --data-dir that holds {} (or --signing-key)",
+            dir.display(),
+            registry::verifiable::KEY_FILE
+        )));
+    };
+    let path = dir.join(SOURCE_CHECKPOINT_FILE);
+    let signed = read_optional(&path)?
+        .map(|note| {
+            key.open(&note)
+                .map_err(|e| Failure::User(format!("{} does not verify: {e}", path.display())))
+        })
+        .transpose()?;
+    Ok((signed, key))
+}
+
 /// The last accepted checkpoint, checked against the mirror's own log.
 fn read_accepted(
     dir: &Path,

@@ -49,16 +49,8 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             "no tokens configured: reads are served, every mutation is refused (see `stdreg token add`)"
         );
     }
-    let store = crate::store::open(
-        &global.data_dir,
-        global.store.as_deref(),
-        crate::store::Access::Create,
-    )
-    .await?;
     // Refuses a log changed after the fact, before anything is served.
-    let (registry, checkpoints) =
-        registry::verifiable::open_verified(store, &global.data_dir, global.signing_key.as_deref())
-            .await?;
+    let (registry, checkpoints) = crate::commands::open_to_write(global).await?;
     let registry = Arc::new(registry);
     let checkpoints = Arc::new(checkpoints);
     let head = registry

@@ -238,12 +238,6 @@ async fn verify_store(
         }
         _ => None,
     };
-    if options.store.is_none() && !data_dir.join(crate::store::EMBEDDED_FILE).exists() {
-        return Err(Failure::User(format!(
-            "no event log in {}: give --data-dir of a registry, --store URL, or an export file",
-            data_dir.display()
-        )));
-    }
     let store = crate::store::open(data_dir, options.store, crate::store::Access::Existing).await?;
     let mut verifier = LogVerifier::new(recorded);
     replay_store(store.as_ref(), &mut verifier).await?;

@@ -1,0 +1,89 @@
+//! What the binary does before and around a command: which commands may
+//! create a registry, which options each shows, and how it exits.
+
+mod support;
+
+use support::Scratch;
+
+/// The commands that only read, each as a user would type it.
+const READ_ONLY: &[&[&str]] = &[
+    &["edition", "CN"],
+    &["versions", "CN"],
+    &["revisions", "CN"],
+    &["history", "radio-listening"],
+    &["diff", "CN", "--from", "2022-01-01", "--to", "2024-01-01"],
+    &["log"],
+    &["compliance", "310000"],
+    &["compliance-summary", "CN"],
+    &["verify"],
+    &["export"],
+];
+
+#[test]
+fn read_only_commands_on_a_mistyped_data_dir_create_nothing() {
+    let scratch = Scratch::new();
+    let typo = scratch.path("stdreg-dta");
+    let typo_text = typo.display().to_string();
+    for command in READ_ONLY {
+        let mut args = vec!["--data-dir", typo_text.as_str()];
+        args.extend_from_slice(command);
+        let stderr = scratch.user_error(&args);
+        assert!(
+            stderr.starts_with("error: no registry here:") && stderr.contains("stdreg import"),
+            "{command:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{command:?}: {stderr}");
+        assert!(!typo.exists(), "{command:?} created {}", typo.display());
+    }
+}
+
+#[test]
+fn read_only_commands_on_a_missing_sqlite_file_create_nothing() {
+    let scratch = Scratch::new();
+    let file = scratch.path("missing/events.db");
+    let store = format!("sqlite://{}", file.display());
+    for command in READ_ONLY {
+        let mut args = vec!["--store", store.as_str()];
+        args.extend_from_slice(command);
+        let stderr = scratch.user_error(&args);
+        assert!(stderr.contains("no registry here"), "{command:?}: {stderr}");
+        assert!(!scratch.path("missing").exists(), "{command:?}");
+    }
+}
+
+#[test]
+fn reading_an_existing_registry_creates_no_key_or_leaf_record() {
+    let scratch = Scratch::imported();
+    let data = scratch.data();
+    // A registry whose data directory lost its local files: the log is still
+    // read, and nothing is put back by a command that only reads.
+    for file in ["log-key", "log-key.pub", "log-leaves", "checkpoint"] {
+        std::fs::remove_file(data.join(file)).expect("remove a data directory file");
+    }
+    for command in READ_ONLY
+        .iter()
+        .filter(|c| !matches!(c[0], "export" | "verify"))
+    {
+        scratch.ok(command);
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&data)
+        .expect("read the data directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("events.db"))
+        .collect();
+    left.sort();
+    assert_eq!(left, Vec::<String>::new());
+    let stderr = scratch.user_error(&["export"]);
+    assert!(stderr.contains("no signing key"), "{stderr}");
+}
+
+#[test]
+fn printing_the_bundled_data_needs_no_registry() {
+    let scratch = Scratch::new();
+    let out = scratch.ok(&["import", "--print-bundled"]);
+    assert!(out.contains("revisions"), "{out}");
+    assert!(
+        !scratch.data().exists(),
+        "import --print-bundled created the data directory"
+    );
+}
