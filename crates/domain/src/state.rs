@@ -546,7 +546,7 @@ fn split(
 
 /// The events of one stream that are in force at (`valid_at`, `known_at`), in fold order.
 ///
-/// This is the definition of DESIGN §2: events recorded at or before `known_at`,
+/// This is the definition of docs/ARCHITECTURE.md ("Time"): events recorded at or before `known_at`,
 /// minus those of revisions withdrawn by then, effective on or before `valid_at`,
 /// in effective-date order with ties broken by log order.
 /// `events` must be in log order. `None` bounds mean "no bound".

@@ -1,4 +1,4 @@
-//! The bitemporal index of DESIGN §2, kept in memory and fed from the log.
+//! The bitemporal index (docs/ARCHITECTURE.md, "Time"), kept in memory and fed from the log.
 //!
 //! For every standard it keeps one *generation* per append (record time) and,
 //! inside each, the *versions* of the consolidated standard along valid time.
