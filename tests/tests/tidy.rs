@@ -224,5 +224,8 @@ fn the_graph_is_read_as_intended() {
     assert!(graph.reachable("compliance").contains_key("domain"));
     assert!(graph.reachable("registry").contains_key("tokio"));
     assert!(graph.direct("stdreg").contains("registry"));
-    assert!(!graph.direct("domain").contains("proptest"), "a dev-dependency");
+    assert!(
+        !graph.direct("domain").contains("proptest"),
+        "a dev-dependency"
+    );
 }
