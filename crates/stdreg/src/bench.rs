@@ -84,7 +84,7 @@ pub async fn run(args: &BenchArgs, json: bool) -> Result<(), Failure> {
             .map_err(failed)?;
         let line = serde_json::to_string(&figures)
             .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-        println!("{line}");
+        crate::commands::print(&format!("{line}\n"))?;
         return Ok(());
     }
     if let Some(address) = args.child_load {
@@ -99,7 +99,7 @@ pub async fn run(args: &BenchArgs, json: bool) -> Result<(), Failure> {
         .map_err(failed)?;
         let line = serde_json::to_string(&figures)
             .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-        println!("{line}");
+        crate::commands::print(&format!("{line}\n"))?;
         return Ok(());
     }
     if let Some(http) = &mut config.http {
@@ -133,9 +133,9 @@ pub async fn run(args: &BenchArgs, json: bool) -> Result<(), Failure> {
     if json {
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
-        println!("{text}");
+        crate::commands::print(&format!("{text}\n"))?;
     } else {
-        print!("{report}");
+        crate::commands::print(&report.to_string())?;
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,25 +17,81 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Options of every command, and where the registry is, for the commands
+/// that open one (see [`parse`]).
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Folder of the embedded store (created if missing).
-    #[arg(
-        long,
-        global = true,
-        env = "STDREG_DATA_DIR",
-        default_value = "stdreg-data"
-    )]
-    pub data_dir: PathBuf,
-    /// Event store to use instead of the embedded one: postgres://…
-    #[arg(long, global = true, env = "STDREG_STORE")]
-    pub store: Option<String>,
     /// Machine-readable JSON output.
     #[arg(long, global = true)]
     pub json: bool,
-    /// The log's signing key (`PRIVATE+KEY+NAME+ID+KEY`); default: the one in --data-dir, generated on first use.
-    #[arg(long, global = true, env = "STDREG_SIGNING_KEY")]
+    #[arg(skip)]
+    pub data_dir: PathBuf,
+    #[arg(skip)]
+    pub store: Option<String>,
+    #[arg(skip)]
     pub signing_key: Option<PathBuf>,
+}
+
+// Where the registry is: accepted before the command (`stdreg --data-dir
+// DIR edition CN`, also read from the environment) and after it, by the
+// commands that open a registry. (No doc comment: it would replace the
+// description of each command it is added to.)
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Folder of the registry: its embedded store and files (default: stdreg-data, or $STDREG_DATA_DIR).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Event store to use instead of the embedded one: postgres://… (or $STDREG_STORE).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// The log's signing key (`PRIVATE+KEY+NAME+ID+KEY`); default: the one in --data-dir (or $STDREG_SIGNING_KEY).
+    #[arg(long)]
+    pub signing_key: Option<PathBuf>,
+}
+
+/// Commands that open no registry: their help shows no store options.
+const STORELESS: &[&str] = &["bench", "migrate", "token"];
+
+/// Default folder of the registry.
+const DATA_DIR_DEFAULT: &str = "stdreg-data";
+
+/// Parses the command line: [`StoreArgs`] where a store is used, merged into
+/// [`Cli::global`] (after the command wins over before it, which wins over
+/// the environment).
+pub fn parse() -> Cli {
+    let mut command = StoreArgs::augment_args(Cli::command())
+        .mut_arg("data_dir", |a| a.env("STDREG_DATA_DIR"))
+        .mut_arg("store", |a| a.env("STDREG_STORE"))
+        .mut_arg("signing_key", |a| a.env("STDREG_SIGNING_KEY"));
+    let opening: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .filter(|name| !STORELESS.contains(&name.as_str()))
+        .collect();
+    for name in opening {
+        command = command.mut_subcommand(name, StoreArgs::augment_args);
+    }
+    let matches = command.get_matches();
+    let parsed = Cli::from_arg_matches(&matches)
+        .and_then(|cli| Ok((cli, StoreArgs::from_arg_matches(&matches)?)));
+    let (mut cli, before) = parsed.unwrap_or_else(|e| e.exit());
+    let after = match matches.subcommand() {
+        Some((name, sub)) if !STORELESS.contains(&name) => {
+            StoreArgs::from_arg_matches(sub).unwrap_or_else(|e| e.exit())
+        }
+        _ => StoreArgs {
+            data_dir: None,
+            store: None,
+            signing_key: None,
+        },
+    };
+    cli.global.data_dir = after
+        .data_dir
+        .or(before.data_dir)
+        .unwrap_or_else(|| PathBuf::from(DATA_DIR_DEFAULT));
+    cli.global.store = after.store.or(before.store);
+    cli.global.signing_key = after.signing_key.or(before.signing_key);
+    cli
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! One function per command: open the registry, ask it, print the answer.
 
+use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -28,7 +29,7 @@ pub enum Failure {
 impl From<RegistryError> for Failure {
     fn from(error: RegistryError) -> Self {
         match error {
-            RegistryError::Store(_) | RegistryError::Codec(_) => {
+            RegistryError::Store(_) | RegistryError::Codec(_) | RegistryError::CatchUpTask(_) => {
                 Failure::Internal(anyhow::Error::new(error))
             }
             other => Failure::User(other.to_string()),
@@ -321,12 +322,28 @@ pub(crate) fn output<T: Serialize + ?Sized>(
     human: fn(&T) -> String,
 ) -> Result<(), Failure> {
     if json {
-        let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(e.into()))?;
-        println!("{text}");
+        let mut text =
+            serde_json::to_string_pretty(value).map_err(|e| Failure::Internal(e.into()))?;
+        text.push('\n');
+        print(&text)
     } else {
-        print!("{}", human(value));
+        print(&human(value))
     }
-    Ok(())
+}
+
+/// Writes to standard output. A reader that went away (`stdreg log | head -1`)
+/// ends the command quietly: what it wanted was written.
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Internal(
+            anyhow::Error::new(e).context("writing to standard output"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn standard<'t>(
@@ -390,8 +407,7 @@ fn print_bundled() -> Result<(), Failure> {
         registry::bundled::national_revisions().map_err(|e| Failure::Internal(e.into()))?;
     let text = serde_json::to_string_pretty(&ImportFile::new(revisions))
         .map_err(|e| Failure::Internal(e.into()))?;
-    println!("{text}");
-    Ok(())
+    print(&format!("{text}\n"))
 }
 
 #[derive(Debug, Serialize)]
@@ -469,4 +485,35 @@ async fn publish(
             .map(|l| format!("{}: published ({} events)\n", l.revision, l.events))
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_errors_are_the_users_or_stdregs() {
+        let internal = [
+            RegistryError::CatchUpTask("the task panicked".into()),
+            RegistryError::Store(event_store::StoreError::Corrupt("bad row".into())),
+        ];
+        for error in internal {
+            let text = error.to_string();
+            assert!(
+                matches!(Failure::from(error), Failure::Internal(_)),
+                "{text}"
+            );
+        }
+        let user = [
+            RegistryError::NoSuchStandard(Jurisdiction::parse("110000").expect("a code")),
+            RegistryError::LogFault {
+                position: 3,
+                problem: "changed".into(),
+            },
+        ];
+        for error in user {
+            let text = error.to_string();
+            assert!(matches!(Failure::from(error), Failure::User(_)), "{text}");
+        }
+    }
 }

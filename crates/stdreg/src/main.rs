@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod bench;
 mod cli;
 mod commands;
@@ -25,7 +23,7 @@ mod verify;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,7 +34,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    // A panic is stdreg's failure, never the user's: one line, exit 2.
+    std::panic::set_hook(Box::new(|info| eprintln!("internal error: {info}")));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(commands::run(cli))
+    }));
+    match outcome.unwrap_or_else(|_| {
+        Err(commands::Failure::Internal(anyhow::anyhow!(
+            "stdreg stopped on a bug; please report it with the command that caused it"
+        )))
+    }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(commands::Failure::User(message)) => {
             eprintln!("error: {message}");

@@ -110,7 +110,7 @@ pub async fn run(from: &str, to: &str, json: bool) -> Result<(), Failure> {
     if json {
         let text =
             serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.into()))?;
-        println!("{text}");
+        crate::commands::print(&format!("{text}\n"))?;
     } else {
         println!(
             "migrated {} events from {} to {}\nverified: both logs hold the same {} events (sha256 {})",

@@ -55,9 +55,9 @@ pub fn run(args: &TokenArgs, json: bool) -> Result<(), Failure> {
             file.save(tokens).map_err(|e| user(&e))?;
             if json {
                 let value = serde_json::json!({ "token": token, "principal": principal });
-                println!("{value}");
+                crate::commands::print(&format!("{value}\n"))?;
             } else {
-                println!("{token}");
+                crate::commands::print(&format!("{token}\n"))?;
                 eprintln!(
                     "token for {} ({}) recorded in {}; it is shown only now",
                     principal.name,

@@ -87,3 +87,58 @@ fn printing_the_bundled_data_needs_no_registry() {
         "import --print-bundled created the data directory"
     );
 }
+
+#[test]
+fn only_commands_that_open_a_registry_show_store_options() {
+    let scratch = Scratch::new();
+    let store_options = ["--data-dir", "--store", "--signing-key"];
+    let storeless: &[&[&str]] = &[
+        &["token", "--help"],
+        &["token", "add", "--help"],
+        &["bench", "--help"],
+        &["migrate", "--help"],
+    ];
+    for args in storeless {
+        let help = scratch.ok(args);
+        for option in store_options {
+            assert!(!help.contains(option), "{args:?} shows {option}:\n{help}");
+        }
+    }
+    for args in [
+        ["edition", "--help"],
+        ["serve", "--help"],
+        ["verify", "--help"],
+    ] {
+        let help = scratch.ok(&args);
+        for option in store_options {
+            assert!(help.contains(option), "{args:?} lacks {option}:\n{help}");
+        }
+    }
+    // Before the command as well as after it.
+    let data = scratch.data().display().to_string();
+    scratch.ok(&["--data-dir", &data, "import"]);
+    scratch.ok(&["edition", "CN", "--data-dir", &data]);
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    let scratch = Scratch::imported();
+    for args in [
+        &["log", "--limit", "1000"][..],
+        &["edition", "CN", "--json"][..],
+    ] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stdreg"))
+            .args(args)
+            .env("STDREG_DATA_DIR", scratch.data())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start stdreg");
+        // Closed before stdreg has opened the registry, so every write fails.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for stdreg");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
