@@ -3,7 +3,7 @@
 //! fails naming the first position that does not verify.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use registry::verifiable::{
     CHECKPOINT_FILE, LEAVES_FILE, LeafRecord, LogVerifier, PUBLIC_KEY_FILE, replay_store,
@@ -13,6 +13,7 @@ use transparency::{NoteVerifier, SignedCheckpoint};
 
 use crate::commands::Failure;
 use crate::export::Trailer;
+use crate::store::Location;
 
 /// Longest line read from an export (an event envelope with its base64 data).
 const EXPORT_LINE_BYTES_MAX: usize = 16 * 1024 * 1024;
@@ -25,6 +26,9 @@ struct Report {
     key: Option<String>,
     /// Size of the earlier checkpoint found consistent with the latest one.
     consistent_with: Option<u64>,
+    /// False when no signed checkpoint was found: only the log's internal
+    /// consistency was checked, not that it is the history that was signed.
+    against_signed_checkpoint: bool,
     seconds: f64,
 }
 
@@ -50,12 +54,21 @@ pub async fn run(options: Options<'_>) -> Result<(), Failure> {
         checkpoint_size: verified.latest.as_ref().map(|s| s.checkpoint.size),
         key: verified.key.as_ref().map(ToString::to_string),
         consistent_with: verified.older.as_ref().map(|s| s.checkpoint.size),
+        against_signed_checkpoint: verified.latest.is_some() || verified.older.is_some(),
         seconds: started.elapsed().as_secs_f64(),
     };
     let mut text = String::new();
     if options.json {
         text = serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.into()))?;
         text.push('\n');
+    } else if !report.against_signed_checkpoint {
+        text += &format!(
+            "only internal consistency was checked: {} events replay into a consistent log in {:.3} s, root {}, but no signed checkpoint was found in {} to check them against; give --data-dir of the registry, or --key and --checkpoint\n",
+            report.events,
+            report.seconds,
+            report.root,
+            verified.record_dir.display()
+        );
     } else {
         text += &format!(
             "ok: {} events verified in {:.3} s, root {}\n",
@@ -112,6 +125,8 @@ struct Verified {
     key: Option<NoteVerifier>,
     /// The earlier checkpoint given with `--checkpoint`, found consistent.
     older: Option<SignedCheckpoint>,
+    /// Where the leaf record and latest checkpoint were looked for.
+    record_dir: PathBuf,
 }
 
 impl Verified {
@@ -121,6 +136,7 @@ impl Verified {
         latest: Option<SignedCheckpoint>,
         older: Option<SignedCheckpoint>,
         key: Option<NoteVerifier>,
+        record_dir: PathBuf,
     ) -> Result<Self, Failure> {
         let checkpoints: Vec<&SignedCheckpoint> = older.iter().chain(latest.iter()).collect();
         let tree = verifier.finish(&checkpoints)?;
@@ -129,6 +145,7 @@ impl Verified {
             latest,
             key,
             older,
+            record_dir,
         })
     }
 }
@@ -202,14 +219,15 @@ fn verify_export(
             signed + 1
         )));
     }
-    Verified::finish(verifier, Some(latest), older, Some(key))
+    Verified::finish(verifier, Some(latest), older, Some(key), path.to_path_buf())
 }
 
 async fn verify_store(
     options: &Options<'_>,
     pinned: Option<NoteVerifier>,
 ) -> Result<Verified, Failure> {
-    let data_dir = options.data_dir;
+    let record_dir = record_dir(options)?;
+    let data_dir = record_dir.as_path();
     let recorded = if data_dir.join(LEAVES_FILE).exists() {
         LeafRecord::open(data_dir)?.read_all()?
     } else {
@@ -241,5 +259,23 @@ async fn verify_store(
     let store = crate::store::open(data_dir, options.store, crate::store::Access::Existing).await?;
     let mut verifier = LogVerifier::new(recorded);
     replay_store(store.as_ref(), &mut verifier).await?;
-    Verified::finish(verifier, latest, older, key)
+    Verified::finish(verifier, latest, older, key, record_dir.clone())
+}
+
+/// The data directory a live store is checked against: that of an embedded
+/// store, beside its file, when it holds a checkpoint (`--store
+/// sqlite://DIR/events.db`), else `--data-dir`.
+fn record_dir(options: &Options<'_>) -> Result<PathBuf, Failure> {
+    if let Some(url) = options.store
+        && let Location::Sqlite(file) = Location::parse(url, false)?
+    {
+        let dir = match file.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if dir.join(CHECKPOINT_FILE).exists() {
+            return Ok(dir);
+        }
+    }
+    Ok(options.data_dir.to_path_buf())
 }

@@ -330,3 +330,49 @@ fn the_python_verifier_checks_an_export_with_the_standard_library_only() {
         .unwrap();
     assert!(stdout.contains(root), "{stdout} vs {ours}");
 }
+
+#[test]
+fn a_store_named_by_url_is_checked_against_the_checkpoint_beside_it() {
+    let registry = Registry::imported();
+    let store = format!("sqlite://{}", registry.data().join("events.db").display());
+    // Run from a folder without a registry of its own.
+    let elsewhere = registry.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let verify = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stdreg"))
+            .args(args)
+            .env_remove("STDREG_DATA_DIR")
+            .env_remove("STDREG_STORE")
+            .current_dir(&elsewhere)
+            .output()
+            .unwrap()
+    };
+    let fine = verify(&["verify", "--store", &store]);
+    let stdout = String::from_utf8_lossy(&fine.stdout);
+    assert!(fine.status.success(), "{stdout}");
+    assert!(stdout.starts_with("ok: "), "{stdout}");
+
+    // Without the leaf record only the signed root can tell.
+    std::fs::remove_file(registry.data().join("log-leaves")).unwrap();
+    registry.flip_byte(TAMPERED);
+    let tampered = verify(&["verify", "--store", &store]);
+    let stderr = String::from_utf8_lossy(&tampered.stderr);
+    assert_eq!(tampered.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("was changed"), "{stderr}");
+    assert!(
+        tampered.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&tampered.stdout)
+    );
+
+    // With no checkpoint anywhere, the output says what was not checked.
+    std::fs::remove_file(registry.data().join("checkpoint")).unwrap();
+    let unchecked = verify(&["verify", "--store", &store]);
+    let stdout = String::from_utf8_lossy(&unchecked.stdout);
+    assert!(unchecked.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("only internal consistency was checked"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("ok:"), "{stdout}");
+}
