@@ -21,10 +21,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
-use event_store::{EventStore, StoredEvent};
+use event_store::EventStore;
 use grpc::{FollowItem, LogClient};
 use registry::CATCH_UP_PAGE;
-use transparency::{Hash, MerkleTree, NoteVerifier, SignedCheckpoint, event_leaf_hash};
+use transparency::{
+    FollowRefusal, Follower, Hash, MerkleTree, NoteVerifier, SavedCheckpointError,
+    SignedCheckpoint, check_saved, event_leaf_hash,
+};
 
 use crate::cli::Global;
 use crate::commands::Failure;
@@ -34,10 +37,6 @@ use crate::store::Access;
 pub const SOURCE_KEY_FILE: &str = "mirror-source.pub";
 /// File of the last verified checkpoint of the source inside the mirror's data directory.
 pub const SOURCE_CHECKPOINT_FILE: &str = "mirror-checkpoint";
-
-/// Most events held in memory waiting for a checkpoint that covers them; a
-/// source signs one after each revision, so this is far more than one revision's.
-const PENDING_EVENTS_MAX: usize = 1_000_000;
 
 #[derive(Debug, Args)]
 pub struct MirrorArgs {
@@ -57,17 +56,12 @@ fn grpc_failure(error: grpc::GrpcError) -> Failure {
     Failure::User(error.to_string())
 }
 
-/// The mirror's state: its store, the tree over every event it holds or
-/// received, the key it trusts and the last checkpoint it accepted.
+/// The mirror: its store, and what it accepted of its source (in [`Follower`]).
 struct Mirror {
     url: String,
     dir: PathBuf,
     store: Arc<dyn EventStore>,
-    tree: MerkleTree,
-    /// Received events not yet covered by a verified checkpoint, in order.
-    pending: Vec<StoredEvent>,
-    key: NoteVerifier,
-    accepted: Option<SignedCheckpoint>,
+    follower: Follower,
     json: bool,
 }
 
@@ -135,10 +129,7 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
         url: args.from.clone(),
         dir: dir.clone(),
         store,
-        tree,
-        pending: Vec::new(),
-        key,
-        accepted,
+        follower: Follower::new(tree, key, accepted),
         json: global.json,
     };
     mirror
@@ -230,26 +221,16 @@ fn read_accepted(
         }
         return Ok(None);
     };
-    let signed = key
-        .open(&note)
-        .map_err(|e| Failure::User(format!("{} does not verify: {e}", path.display())))?;
-    let size = signed.checkpoint.size;
-    let root = tree.root_at(size).map_err(|_| {
+    check_saved(key, &note, tree).map(Some).map_err(|e| {
+        let what = match e {
+            SavedCheckpointError::NotVerified(_) => "",
+            _ => ": restore the mirror's store or mirror into a new data directory",
+        };
         Failure::User(format!(
-            "the mirror's log holds {} events, fewer than the {size} its checkpoint {} covers: events were removed; restore the mirror's store or mirror into a new data directory",
-            tree.size(),
+            "the mirror's checkpoint {} does not fit its log: {e}{what}",
             path.display()
         ))
-    })?;
-    if root != signed.checkpoint.root {
-        return Err(Failure::User(format!(
-            "the mirror's own log no longer matches the checkpoint {} it verified (the first {size} events hash to {}, not {}): its store was changed; restore it or mirror into a new data directory",
-            path.display(),
-            hex(&root),
-            hex(&signed.checkpoint.root)
-        )));
-    }
-    Ok(Some(signed))
+    })
 }
 
 /// Writes a file whole: a reader sees the old content or the new one.
@@ -261,23 +242,23 @@ fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
 }
 
 impl Mirror {
-    fn verified_size(&self) -> u64 {
-        self.accepted.as_ref().map_or(0, |s| s.checkpoint.size)
-    }
-
     /// A refusal that names the position and says what was kept.
-    fn refuse(&self, position: u64, problem: String) -> Failure {
+    fn refuse(&self, position: u64, problem: impl std::fmt::Display) -> Failure {
         Failure::User(format!(
             "refusing the history of {}: at position {position}, {problem}. Nothing beyond position {} (the last checkpoint verified) was imported into {}",
             self.url,
-            self.verified_size(),
+            self.follower.verified_size(),
             self.dir.display()
         ))
     }
 
+    fn refusal(&self, refusal: FollowRefusal) -> Failure {
+        self.refuse(refusal.position(), refusal)
+    }
+
     async fn follow(&mut self, client: &mut LogClient, target: Option<u64>) -> Result<(), Failure> {
         let mut stream = client
-            .follow(self.tree.size() + 1)
+            .follow(self.follower.tree().size() + 1)
             .await
             .map_err(grpc_failure)?;
         let interrupted = crate::serve::shutdown_signal();
@@ -291,11 +272,14 @@ impl Mirror {
                     () = &mut interrupted => return Ok(()),
                 }
             };
-            match item.map_err(|e| self.refuse(self.tree.size() + 1, e.to_string()))? {
-                Some(FollowItem::Event(event)) => self.receive(event)?,
+            let next = self.follower.tree().size() + 1;
+            match item.map_err(|e| self.refuse(next, e))? {
+                Some(FollowItem::Event(event)) => {
+                    self.follower.receive(event).map_err(|r| self.refusal(r))?
+                }
                 Some(FollowItem::Checkpoint(note)) => {
                     self.verify_and_import(client, &note).await?;
-                    if target.is_some_and(|target| self.verified_size() >= target) {
+                    if target.is_some_and(|target| self.follower.verified_size() >= target) {
                         return Ok(());
                     }
                 }
@@ -303,35 +287,11 @@ impl Mirror {
                     return Err(Failure::User(format!(
                         "{} ended the stream (it shut down?) with the mirror verified up to position {}: run the mirror again to resume",
                         self.url,
-                        self.verified_size()
+                        self.follower.verified_size()
                     )));
                 }
             }
         }
-    }
-
-    fn receive(&mut self, event: StoredEvent) -> Result<(), Failure> {
-        let expected = self.tree.size() + 1;
-        if event.global_position != expected {
-            return Err(self.refuse(
-                expected,
-                format!(
-                    "the source sent the event of position {} instead",
-                    event.global_position
-                ),
-            ));
-        }
-        if self.pending.len() >= PENDING_EVENTS_MAX {
-            return Err(self.refuse(
-                expected,
-                format!(
-                    "the source sent {PENDING_EVENTS_MAX} events without a checkpoint covering them"
-                ),
-            ));
-        }
-        self.tree.push(event_leaf_hash(&event));
-        self.pending.push(event);
-        Ok(())
     }
 
     async fn verify_and_import(
@@ -339,69 +299,24 @@ impl Mirror {
         client: &mut LogClient,
         note: &str,
     ) -> Result<(), Failure> {
-        let signed = self.key.open(note).map_err(|e| {
-            self.refuse(
-                self.tree.size(),
-                format!("a checkpoint does not verify with the pinned key: {e}"),
-            )
-        })?;
-        let (size, root) = (signed.checkpoint.size, signed.checkpoint.root);
-        if size > self.tree.size() {
-            return Err(self.refuse(
-                self.tree.size() + 1,
-                format!(
-                    "the source signed {size} events but sent only {}",
-                    self.tree.size()
-                ),
-            ));
-        }
-        let ours = self
-            .tree
-            .root_at(size)
-            .map_err(|e| Failure::Internal(e.into()))?;
-        if ours != root {
-            let position = self.first_divergence(client, size, &root).await;
-            return Err(self.refuse(
-                position,
-                format!(
-                    "the history forks: the source signs {size} events with root {}, the events held and received hash to {}; the two logs differ first at position {position}",
-                    hex(&root),
-                    hex(&ours)
-                ),
-            ));
-        }
-        if let Some(old) = &self.accepted {
-            let (old_size, old_root) = (old.checkpoint.size, old.checkpoint.root);
-            if size < old_size {
-                return Err(self.refuse(
-                    size + 1,
-                    format!(
-                        "the source's latest checkpoint signs {size} events, fewer than the {old_size} verified before: its history was truncated"
-                    ),
-                ));
+        let candidate = match self.follower.check(note) {
+            Ok(candidate) => candidate,
+            Err(refusal) => {
+                let refusal = self.first_divergence(client, refusal).await;
+                return Err(self.refusal(refusal));
             }
-            if size > old_size {
-                let proof = client
-                    .consistency_proof(old_size, size)
-                    .await
-                    .map_err(|e| self.refuse(old_size + 1, e.to_string()))?;
-                transparency::verify_consistency(old_size, size, &old_root, &root, &proof)
-                    .map_err(|e| {
-                        self.refuse(
-                            old_size + 1,
-                            format!(
-                                "the source's proof that its checkpoint of {size} events extends the one of {old_size} does not verify: {e}"
-                            ),
-                        )
-                    })?;
-            }
-        }
-        let covered = self
-            .pending
-            .iter()
-            .take_while(|event| event.global_position <= size)
-            .count();
-        let events: Vec<StoredEvent> = self.pending.drain(..covered).collect();
+        };
+        let proof = match candidate.proof_needed() {
+            Some((old_size, size)) => client
+                .consistency_proof(old_size, size)
+                .await
+                .map_err(|e| self.refuse(old_size + 1, e))?,
+            None => Vec::new(),
+        };
+        let events = self
+            .follower
+            .accept(candidate, &proof)
+            .map_err(|r| self.refusal(r))?;
         let imported = events.len();
         for chunk in events.chunks(CATCH_UP_PAGE) {
             self.store
@@ -409,8 +324,13 @@ impl Mirror {
                 .await
                 .map_err(|e| Failure::Internal(e.into()))?;
         }
+        let Some(signed) = self.follower.accepted() else {
+            return Err(Failure::Internal(anyhow::anyhow!(
+                "no checkpoint after accepting one"
+            )));
+        };
+        let (size, root) = (signed.checkpoint.size, signed.checkpoint.root);
         write_file(&self.dir.join(SOURCE_CHECKPOINT_FILE), signed.note())?;
-        self.accepted = Some(signed);
         let mut stdout = std::io::stdout().lock();
         let _ = if self.json {
             writeln!(
@@ -429,29 +349,21 @@ impl Mirror {
         Ok(())
     }
 
-    /// The first position where the source's signed tree of `size` events
-    /// and the mirror's tree differ: bisects for the longest prefix the
-    /// source proves consistent with its signed root.
-    async fn first_divergence(&self, client: &mut LogClient, size: u64, root: &Hash) -> u64 {
-        // Our first `agree` leaves are the source's; those of `differ` are not.
-        let (mut agree, mut differ) = (0, size);
-        while differ - agree > 1 {
-            let middle = agree + (differ - agree) / 2;
-            let consistent = match (
-                self.tree.root_at(middle),
-                client.consistency_proof(middle, size).await,
-            ) {
-                (Ok(ours), Ok(proof)) => {
-                    transparency::verify_consistency(middle, size, &ours, root, &proof).is_ok()
-                }
-                _ => false,
-            };
-            if consistent {
-                agree = middle;
-            } else {
-                differ = middle;
-            }
+    /// A fork's refusal with the first position where the source's history
+    /// and the mirror's differ, bisected with the source's consistency
+    /// proofs; any other refusal as it is.
+    async fn first_divergence(
+        &self,
+        client: &mut LogClient,
+        refusal: FollowRefusal,
+    ) -> FollowRefusal {
+        let Some(mut search) = self.follower.fork_search(&refusal) else {
+            return refusal;
+        };
+        while let Some((middle, size)) = search.probe() {
+            let proof = client.consistency_proof(middle, size).await.ok();
+            search.answer(&self.follower, proof.as_deref());
         }
-        differ
+        search.refusal(refusal)
     }
 }

@@ -4,10 +4,15 @@
 //!
 //! Pure: no I/O, no clock, no randomness (key seeds are passed in).
 
+mod follow;
 mod leaf;
 mod merkle;
 mod note;
 
+pub use follow::{
+    Candidate, FollowRefusal, Follower, ForkSearch, PENDING_EVENTS_MAX, SavedCheckpointError,
+    check_saved,
+};
 pub use leaf::{event_leaf_hash, leaf_bytes, parse_leaf};
 pub use merkle::{
     Hash, MerkleTree, empty_root, leaf_hash, node_hash, verify_consistency, verify_inclusion,
