@@ -1,26 +1,13 @@
-//! `stdreg export [--to FILE]`: the whole log as JSON Lines, one canonical
-//! event envelope per line (the exact bytes each leaf of the tree hashes),
-//! then one trailer line `{"checkpoint": NOTE, "public_key": KEY}` with the
-//! signed checkpoint covering every line and the key that signed it.
+//! `stdreg export [--to FILE]`: the whole log in the export format of
+//! `transparency::export` (docs/verification.md).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use registry::{CATCH_UP_PAGE, Registry};
-use serde::{Deserialize, Serialize};
 use transparency::{NoteVerifier, SignedCheckpoint};
 
 use crate::commands::Failure;
-
-/// The last line of an export.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Trailer {
-    /// Signed checkpoint (signed-note text) over every event line of the export.
-    pub checkpoint: String,
-    /// The verifier key of the log, `<name>+<key id>+<base64 key>`.
-    pub public_key: String,
-}
 
 /// Writes the events `signed` covers, then `signed` and `key` (the key it verifies with).
 pub async fn run(
@@ -54,17 +41,11 @@ pub async fn run(
         };
         next = last.global_position + 1;
         for event in &page {
-            out.write_all(&transparency::leaf_bytes(event))
-                .and_then(|()| out.write_all(b"\n"))
+            out.write_all(&transparency::event_line(event))
                 .map_err(write_failed)?;
         }
     }
-    let trailer = Trailer {
-        checkpoint: signed.note().to_owned(),
-        public_key: key.to_string(),
-    };
-    let line = serde_json::to_string(&trailer).map_err(|e| Failure::Internal(e.into()))?;
-    writeln!(out, "{line}")
+    out.write_all(transparency::trailer_line(signed, key).as_bytes())
         .and_then(|()| out.flush())
         .map_err(write_failed)?;
     if to.is_some() {

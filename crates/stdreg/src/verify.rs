@@ -9,14 +9,12 @@ use registry::verifiable::{
     CHECKPOINT_FILE, LEAVES_FILE, LeafRecord, LogVerifier, PUBLIC_KEY_FILE, replay_store,
 };
 use serde::Serialize;
-use transparency::{NoteVerifier, SignedCheckpoint};
+use transparency::{
+    EXPORT_LINE_BYTES_MAX, ExportError, ExportReader, NoteVerifier, SignedCheckpoint,
+};
 
 use crate::commands::Failure;
-use crate::export::Trailer;
 use crate::store::Location;
-
-/// Longest line read from an export (an event envelope with its base64 data).
-const EXPORT_LINE_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -150,6 +148,10 @@ impl Verified {
     }
 }
 
+fn export_error(error: ExportError) -> Failure {
+    Failure::User(error.to_string())
+}
+
 fn verify_export(
     path: &Path,
     pinned: Option<NoteVerifier>,
@@ -159,9 +161,8 @@ fn verify_export(
         .map_err(|e| Failure::User(format!("cannot read export {}: {e}", path.display())))?;
     let mut reader = BufReader::new(file);
     let mut verifier = LogVerifier::new(Vec::new());
-    let mut trailer: Option<Trailer> = None;
+    let mut export = ExportReader::new();
     let mut line = Vec::new();
-    let mut number = 0u64;
     loop {
         line.clear();
         let read = (&mut reader)
@@ -171,54 +172,13 @@ fn verify_export(
         if read == 0 {
             break;
         }
-        number += 1;
-        let position = verifier.size() + 1;
-        if line.len() > EXPORT_LINE_BYTES_MAX {
-            return Err(Failure::User(format!(
-                "position {position} (line {number}): the line is longer than {EXPORT_LINE_BYTES_MAX} bytes"
-            )));
+        if let Some(event) = export.line(&line).map_err(export_error)? {
+            verifier.push(event)?;
         }
-        if trailer.is_some() {
-            return Err(Failure::User(format!(
-                "line {number}: events after the checkpoint line; the export was altered"
-            )));
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        if text.starts_with(br#"{"checkpoint""#) {
-            trailer = Some(serde_json::from_slice(text).map_err(|e| {
-                Failure::User(format!("line {number}: unreadable checkpoint line: {e}"))
-            })?);
-            continue;
-        }
-        let event = transparency::parse_leaf(text).map_err(|e| {
-            Failure::User(format!(
-                "the export fails verification at position {position} (line {number}): {e}"
-            ))
-        })?;
-        verifier.push(event)?;
     }
-    let Some(trailer) = trailer else {
-        return Err(Failure::User(
-            "the export has no checkpoint line: it is incomplete or was altered".into(),
-        ));
-    };
-    let shipped = NoteVerifier::parse(&trailer.public_key)
-        .map_err(|e| Failure::User(format!("the export's public key: {e}")))?;
-    let key = match pinned {
-        Some(pinned) => pinned,
-        None => shipped,
-    };
-    let latest = key
-        .open(&trailer.checkpoint)
-        .map_err(|e| Failure::User(format!("the export's checkpoint: {e}")))?;
-    let older = older.map(|p| open_checkpoint(p, &key)).transpose()?;
-    let (signed, held) = (latest.checkpoint.size, verifier.size());
-    if held > signed {
-        return Err(Failure::User(format!(
-            "the export fails verification at position {}: the checkpoint signs {signed} events, the export holds {held}",
-            signed + 1
-        )));
-    }
+    let end = export.finish(pinned).map_err(export_error)?;
+    let older = older.map(|p| open_checkpoint(p, &end.key)).transpose()?;
+    let (latest, key) = (end.checkpoint, end.key);
     Verified::finish(verifier, Some(latest), older, Some(key), path.to_path_buf())
 }
 

@@ -4,11 +4,15 @@
 //!
 //! Pure: no I/O, no clock, no randomness (key seeds are passed in).
 
+mod export;
 mod follow;
 mod leaf;
 mod merkle;
 mod note;
 
+pub use export::{
+    EXPORT_LINE_BYTES_MAX, ExportEnd, ExportError, ExportReader, Trailer, event_line, trailer_line,
+};
 pub use follow::{
     Candidate, FollowRefusal, Follower, ForkSearch, PENDING_EVENTS_MAX, SavedCheckpointError,
     check_saved,
