@@ -176,6 +176,8 @@ mod tests {
         }
     }
 
+    type Lines = Vec<Vec<u8>>;
+
     fn signer(seed: u8) -> NoteSigner {
         NoteSigner::from_seed("example.org/log", [seed; 32]).expect("a key")
     }
@@ -225,7 +227,7 @@ mod tests {
         bad_trailer[3] = b"{\"checkpoint\":1}\n".to_vec();
         let mut long = good.clone();
         long[0] = vec![b' '; EXPORT_LINE_BYTES_MAX + 1];
-        let cases: Vec<(&str, Vec<Vec<u8>>, Option<NoteVerifier>, ExportError)> = vec![
+        let cases: Vec<(&str, Lines, Option<NoteVerifier>, ExportError)> = vec![
             (
                 "no trailer",
                 good[..3].to_vec(),
@@ -257,7 +259,7 @@ mod tests {
         for (what, lines, pinned, want) in cases {
             assert_eq!(read(&lines, pinned).expect_err(what), want, "{what}");
         }
-        let refused: Vec<(&str, Vec<Vec<u8>>, Option<NoteVerifier>, &str)> = vec![
+        let refused: Vec<(&str, Lines, Option<NoteVerifier>, &str)> = vec![
             ("a garbled event", garbled, None, "position 2 (line 2)"),
             (
                 "an unreadable trailer",
