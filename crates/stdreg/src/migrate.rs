@@ -1,7 +1,7 @@
 //! `stdreg migrate --from LOCATION --to LOCATION`: copies an event log into an
 //! empty store of any backend, keeping event ids, stream positions, global
 //! positions, record times and order, then reads both logs back and compares
-//! them event by event.
+//! them event by event by leaf hash (`transparency::LogComparison`).
 //!
 //! Writers should be stopped while a log is migrated: events appended to the
 //! source after the copy starts are not copied (the command reports them).
@@ -9,10 +9,10 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use event_store::{EventStore, StoredEvent};
+use event_store::EventStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use transparency::LogComparison;
 
 use crate::commands::Failure;
 use crate::store::{Access, Location};
@@ -28,8 +28,9 @@ struct Report {
     from: String,
     to: String,
     events: u64,
-    /// SHA-256 over the canonical bytes of every event, equal on both sides.
-    sha256: String,
+    /// The Merkle root over every event (hex), the same on both sides: the
+    /// root the registry signs in its checkpoints.
+    root: String,
     /// Events appended to the source while it was copied, not copied.
     appended_during_copy: u64,
 }
@@ -93,7 +94,7 @@ pub async fn run(from: &str, to: &str, json: bool) -> Result<(), Failure> {
     }
     progress.finish();
 
-    let digest = verify(source_store, target_store, total).await?;
+    let root = verify(source_store, target_store, total).await?;
     let appended_during_copy = source_store
         .head_position()
         .await
@@ -104,29 +105,27 @@ pub async fn run(from: &str, to: &str, json: bool) -> Result<(), Failure> {
         from: from.to_string(),
         to: to.to_string(),
         events: total,
-        sha256: digest,
+        root,
         appended_during_copy,
     };
-    if json {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.into()))?;
-        crate::commands::print(&format!("{text}\n"))?;
+    let mut text = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| Failure::Internal(e.into()))? + "\n"
     } else {
-        println!(
-            "migrated {} events from {} to {}\nverified: both logs hold the same {} events (sha256 {})",
-            report.events, report.from, report.to, report.events, report.sha256
+        format!(
+            "migrated {} events from {} to {}\nverified: both logs hold the same {} events (root {})\n",
+            report.events, report.from, report.to, report.events, report.root
+        )
+    };
+    if !json && appended_during_copy > 0 {
+        text += &format!(
+            "warning: {appended_during_copy} events were appended to the source during the copy and were not copied; stop writers and migrate again into an empty store\n"
         );
-        if appended_during_copy > 0 {
-            println!(
-                "warning: {appended_during_copy} events were appended to the source during the copy and were not copied; stop writers and migrate again into an empty store"
-            );
-        }
     }
-    Ok(())
+    crate::commands::print(&text)
 }
 
-/// Reads both logs up to `total` and compares them event by event, field by
-/// field; returns the SHA-256 of the canonical bytes, the same on both sides.
+/// Reads both logs up to `total` and compares them event by event
+/// (`transparency::LogComparison`); returns the root both share, in hex.
 async fn verify(
     source: &dyn EventStore,
     target: &dyn EventStore,
@@ -139,10 +138,9 @@ async fn verify(
         )));
     }
     let progress = Progress::start("verifying", total);
-    let mut source_hash = Sha256::new();
-    let mut target_hash = Sha256::new();
-    let mut next = 1;
-    while next <= total {
+    let mut comparison = LogComparison::new();
+    while comparison.size() < total {
+        let next = comparison.size() + 1;
         let mut theirs = source
             .read_all(next, MIGRATE_PAGE)
             .await
@@ -152,73 +150,19 @@ async fn verify(
             .read_all(next, MIGRATE_PAGE)
             .await
             .map_err(internal)?;
-        if ours.len() != theirs.len() {
+        if theirs.is_empty() {
             return Err(mismatch(format!(
-                "from position {next} the source gives {} events, the target {}",
-                theirs.len(),
-                ours.len()
-            )));
-        }
-        let Some(last) = theirs.last().map(|e| e.global_position) else {
-            return Err(mismatch(format!(
-                "both logs end at {} before {total}",
+                "the source ends at {} before {total}",
                 next - 1
             )));
-        };
-        for (a, b) in theirs.iter().zip(&ours) {
-            if let Some(field) = first_difference(a, b) {
-                return Err(mismatch(format!(
-                    "event at global position {} differs in its {field}",
-                    a.global_position
-                )));
-            }
-            canonical(a, &mut source_hash);
-            canonical(b, &mut target_hash);
         }
-        next = last + 1;
-        progress.set(last);
+        comparison
+            .compare(&theirs, &ours)
+            .map_err(|e| mismatch(e.to_string()))?;
+        progress.set(comparison.size());
     }
     progress.finish();
-    let source_digest = hex(&source_hash.finalize());
-    let target_digest = hex(&target_hash.finalize());
-    if source_digest != target_digest {
-        return Err(mismatch(format!(
-            "sha256 of the source is {source_digest}, of the target {target_digest}"
-        )));
-    }
-    Ok(source_digest)
-}
-
-fn first_difference(a: &StoredEvent, b: &StoredEvent) -> Option<&'static str> {
-    [
-        ("event id", a.event_id == b.event_id),
-        ("stream", a.stream == b.stream),
-        ("stream position", a.stream_position == b.stream_position),
-        ("global position", a.global_position == b.global_position),
-        ("event type", a.event_type == b.event_type),
-        ("schema version", a.schema_version == b.schema_version),
-        ("data", a.data == b.data),
-        ("record time", a.recorded_at == b.recorded_at),
-    ]
-    .into_iter()
-    .find_map(|(field, same)| (!same).then_some(field))
-}
-
-/// Every field, length-prefixed where variable, so that no two different
-/// events feed the hash the same bytes.
-fn canonical(event: &StoredEvent, hash: &mut Sha256) {
-    let bytes = |hash: &mut Sha256, b: &[u8]| {
-        hash.update((b.len() as u64).to_be_bytes());
-        hash.update(b);
-    };
-    hash.update(event.global_position.to_be_bytes());
-    hash.update(event.event_id.as_bytes());
-    bytes(hash, event.stream.as_str().as_bytes());
-    hash.update(event.stream_position.to_be_bytes());
-    bytes(hash, event.event_type.as_bytes());
-    hash.update(event.schema_version.to_be_bytes());
-    bytes(hash, &event.data);
-    hash.update(event.recorded_at.timestamp_micros().to_be_bytes());
+    Ok(hex(&comparison.root()))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -291,89 +235,5 @@ impl Progress {
             Progress::Bar(bar) => bar.finish(),
             Progress::Plain { what, total, .. } => eprintln!("{what}: {total}/{total} events done"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{TimeZone, Utc};
-    use event_store::StreamId;
-    use uuid::Uuid;
-
-    fn sample() -> StoredEvent {
-        StoredEvent {
-            event_id: Uuid::from_u128(7),
-            stream: StreamId::new("standard-CN"),
-            stream_position: 0,
-            global_position: 1,
-            event_type: "RevisionPublished".into(),
-            schema_version: 1,
-            data: b"{}".to_vec(),
-            recorded_at: Utc
-                .timestamp_opt(1_700_000_000, 123_000)
-                .single()
-                .expect("time"),
-        }
-    }
-
-    #[test]
-    fn differences_name_the_field() {
-        let base = sample();
-        let cases: Vec<(StoredEvent, Option<&str>)> = vec![
-            (base.clone(), None),
-            (
-                StoredEvent {
-                    event_id: Uuid::from_u128(8),
-                    ..base.clone()
-                },
-                Some("event id"),
-            ),
-            (
-                StoredEvent {
-                    stream_position: 1,
-                    ..base.clone()
-                },
-                Some("stream position"),
-            ),
-            (
-                StoredEvent {
-                    data: b"{ }".to_vec(),
-                    ..base.clone()
-                },
-                Some("data"),
-            ),
-            (
-                StoredEvent {
-                    recorded_at: base.recorded_at + chrono::Duration::microseconds(1),
-                    ..base.clone()
-                },
-                Some("record time"),
-            ),
-        ];
-        for (other, want) in cases {
-            assert_eq!(first_difference(&base, &other), want);
-        }
-    }
-
-    #[test]
-    fn canonical_bytes_do_not_run_together() {
-        let digest = |e: &StoredEvent| {
-            let mut hash = Sha256::new();
-            canonical(e, &mut hash);
-            hex(&hash.finalize())
-        };
-        let a = StoredEvent {
-            stream: StreamId::new("ab"),
-            event_type: "c".into(),
-            ..sample()
-        };
-        let b = StoredEvent {
-            stream: StreamId::new("a"),
-            event_type: "bc".into(),
-            ..sample()
-        };
-        assert_ne!(digest(&a), digest(&b));
-        assert_eq!(digest(&a), digest(&a.clone()));
     }
 }

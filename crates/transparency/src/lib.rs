@@ -4,12 +4,14 @@
 //!
 //! Pure: no I/O, no clock, no randomness (key seeds are passed in).
 
+mod compare;
 mod export;
 mod follow;
 mod leaf;
 mod merkle;
 mod note;
 
+pub use compare::{LogComparison, LogMismatch, first_difference};
 pub use export::{
     EXPORT_LINE_BYTES_MAX, ExportEnd, ExportError, ExportReader, Trailer, event_line, trailer_line,
 };
