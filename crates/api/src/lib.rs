@@ -16,6 +16,7 @@ pub mod limits;
 mod log_proofs;
 mod scalars;
 mod schema;
+mod search;
 mod shared;
 mod types;
 

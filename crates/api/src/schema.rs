@@ -196,6 +196,35 @@ impl Query {
             .gql()
     }
 
+    /// Words and phrases in item names and the five fields of every standard:
+    /// the text in force on `validAt` (default: today) as recorded at `knownAt`,
+    /// or with `history` every version that ever held them, with its dates.
+    /// Words: `AND` (or a space), `OR`, `NOT` (or `-word`), "phrases", parentheses.
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        filter: Option<crate::search::SearchFilter>,
+        valid_at: Option<Date>,
+        known_at: Option<DateTime>,
+        history: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<crate::search::SearchConnection> {
+        let history = history.unwrap_or(false);
+        let args = crate::search::SearchArgs {
+            query,
+            filter,
+            valid_at,
+            known_at,
+            history,
+            first,
+            after,
+        };
+        crate::search::search(ctx, args)
+    }
+
     /// Global position of the last event this server has indexed. As a cursor
     /// (its decimal form) it lets a subscriber miss nothing recorded after it.
     async fn indexed_position(&self, ctx: &Context<'_>) -> u64 {

@@ -557,6 +557,13 @@ pub(crate) struct ItemVersionObj {
     item: Arc<ItemState>,
 }
 
+impl ItemVersionObj {
+    /// The item as it stood in `snapshot`.
+    pub(crate) fn new(item: Arc<ItemState>, snapshot: Arc<Snapshot>) -> Self {
+        Self { snapshot, item }
+    }
+}
+
 #[Object(name = "ItemVersion")]
 impl ItemVersionObj {
     /// Stable identity: survives renumbering, renaming and moves.

@@ -127,6 +127,8 @@ pub enum ImportOutcome {
 pub struct Registry {
     store: Arc<dyn EventStore>,
     timeline: RwLock<Timeline>,
+    /// Full-text search, kept current with the timeline under its write lock.
+    search: RwLock<search::SearchIndex>,
     /// One catch-up at a time, so batches reach the timeline in log order.
     catch_up_lock: Mutex<()>,
     /// Head position the timeline has indexed, for readiness and waiters.
@@ -154,6 +156,7 @@ impl Registry {
         let registry = Self {
             store,
             timeline: RwLock::new(Timeline::new()),
+            search: RwLock::default(),
             catch_up_lock: Mutex::new(()),
             indexed: watch::channel(0).0,
             witness,
@@ -170,6 +173,11 @@ impl Registry {
     pub fn timeline(&self) -> RwLockReadGuard<'_, Timeline> {
         // A panic while indexing leaves the index as it was before that batch; keep serving it.
         self.timeline.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Read access to the search index; take it after [`Registry::timeline`], so the two agree.
+    pub(crate) fn search_index(&self) -> RwLockReadGuard<'_, search::SearchIndex> {
+        self.search.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Watches the global position the index has reached.
@@ -225,8 +233,9 @@ impl Registry {
             };
             {
                 let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
+                let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
                 for (jurisdiction, batch) in batches {
-                    timeline.ingest(&jurisdiction, batch);
+                    crate::search::ingest(&mut timeline, &mut search, &jurisdiction, batch);
                 }
             }
             self.indexed.send_replace(indexed);
@@ -234,7 +243,8 @@ impl Registry {
         if let Some((jurisdiction, batch)) = held {
             {
                 let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
-                timeline.ingest(&jurisdiction, batch);
+                let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
+                crate::search::ingest(&mut timeline, &mut search, &jurisdiction, batch);
             }
             self.indexed.send_replace(next - 1);
         }

@@ -426,6 +426,7 @@ impl SearchIndex {
             jurisdiction: jurisdiction.clone(),
             snippets: snippets(&segment.item, fields, &terms),
             item: segment.item,
+            snapshot: segment.snapshot,
             category,
             aspect,
             valid_from: segment.from,

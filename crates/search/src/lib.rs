@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::ids::{AspectId, CategoryId, Jurisdiction};
-use domain::state::ItemState;
+use domain::state::{ItemState, Snapshot};
 
 /// Most hits on one page.
 pub const PAGE_SIZE_MAX: usize = 100;
@@ -249,6 +249,8 @@ pub struct Hit {
     pub jurisdiction: Jurisdiction,
     /// The item as it stood in this version (shared with the timeline).
     pub item: Arc<ItemState>,
+    /// The standard as it stood on `valid_from` (or on the date searched).
+    pub snapshot: Arc<Snapshot>,
     pub category: Option<CategoryId>,
     pub aspect: Option<AspectId>,
     /// First day this text of the item was in force (as recorded by the search's `known_at`).

@@ -175,6 +175,8 @@ pub enum Command {
         #[arg(long, default_value_t = 100)]
         limit: usize,
     },
+    /// Words and phrases in every standard's items, in force on a date or at any time.
+    Search(crate::search::SearchArgs),
     /// Measure append, rebuild, time travel and cold start on a synthetic workload (docs/benchmarks.md).
     Bench(crate::bench::BenchArgs),
     /// The whole log as JSON Lines, then the signed checkpoint and public key (docs/verification.md).

@@ -206,6 +206,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 render::diff,
             )
         }
+        Command::Search(args) => crate::search::run(&registry, &args, json),
         Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
             "bench is run before a store is opened"
         ))),

@@ -11,6 +11,7 @@ mod export;
 mod migrate;
 mod mirror;
 mod render;
+mod search;
 mod serve;
 mod store;
 mod token;
