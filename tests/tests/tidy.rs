@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// The crates that do no I/O: they must test fast, run anywhere and give the
 /// same answer twice (docs/ARCHITECTURE.md, "Invariants").
-const PURE: &[&str] = &["domain", "timeline", "compliance"];
+const PURE: &[&str] = &["domain", "timeline", "compliance", "search"];
 
 /// Crates that do I/O, or exist to: none may be among the normal
 /// dependencies, direct or transitive, of a crate in [`PURE`].
