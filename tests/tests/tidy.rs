@@ -218,6 +218,38 @@ fn front_ends_use_the_query_layer_not_the_index() {
 }
 
 #[test]
+fn fixtures_are_for_tests_only() {
+    // Test builders panic on bad literals: they must never reach a build.
+    let graph = metadata();
+    let fixtures = graph.id("fixtures").to_owned();
+    let users: Vec<&String> = graph
+        .members
+        .iter()
+        .filter(|(_, id)| {
+            graph
+                .normal
+                .get(*id)
+                .is_some_and(|deps| deps.contains(&fixtures))
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert!(
+        users.is_empty(),
+        "fixtures is a dev-dependency only, but {users:?} depend on it"
+    );
+    let members: BTreeSet<String> = graph
+        .direct("fixtures")
+        .into_iter()
+        .filter(|name| graph.members.contains_key(name))
+        .collect();
+    assert_eq!(
+        members,
+        BTreeSet::from(["domain".to_owned()]),
+        "fixtures builds on domain alone"
+    );
+}
+
+#[test]
 fn the_graph_is_read_as_intended() {
     // Guards the two tests above against passing on a misread graph.
     let graph = metadata();

@@ -116,7 +116,7 @@ fn founding() {
         row(
             "an adjustment on an empty stream is not a founding revision",
             vec![],
-            adjustment("a2021", "2021-04-01", vec![introduce("i9", "c1", 9)]),
+            adjustment("a2021", "2021-04-01", vec![introduce(item("i9", "c1", 9))]),
             Then::Error(|e| {
                 matches!(
                     e,
@@ -202,7 +202,7 @@ fn founding() {
             vec![],
             PublishRevision {
                 revision: national_2021().revision,
-                content: entries(vec![introduce("i1", "c1", 1)]),
+                content: entries(vec![introduce(item("i1", "c1", 1))]),
             },
             Then::Error(|e| {
                 matches!(
@@ -308,7 +308,7 @@ fn founding() {
         row(
             "a revision id is used once",
             vec![national_2021()],
-            adjustment("n2021", "2023-01-01", vec![introduce("i9", "c1", 9)]),
+            adjustment("n2021", "2023-01-01", vec![introduce(item("i9", "c1", 9))]),
             Then::Error(|e| matches!(e, DomainError::RevisionExists(r) if r.as_str() == "n2021")),
         ),
         row(
@@ -318,7 +318,7 @@ fn founding() {
                 adjustment_2026(),
                 withdrawal("w1", "a2026", "2025-06-01"),
             ],
-            adjustment("a2026", "2026-01-01", vec![introduce("i9", "c1", 9)]),
+            adjustment("a2026", "2026-01-01", vec![introduce(item("i9", "c1", 9))]),
             Then::Error(|e| matches!(e, DomainError::RevisionExists(r) if r.as_str() == "a2026")),
         ),
     ]);
@@ -343,7 +343,7 @@ fn numbers_and_duplicates() {
         row(
             "an introduced item cannot take a number in use",
             vec![national_2021()],
-            adjustment("a2023", "2023-01-01", vec![introduce("i9", "c1", 1)]),
+            adjustment("a2023", "2023-01-01", vec![introduce(item("i9", "c1", 1))]),
             Then::Error(duplicate_of_i1),
         ),
         row(
@@ -367,7 +367,7 @@ fn numbers_and_duplicates() {
         row(
             "the same number is free in another category",
             vec![national_2021()],
-            adjustment("a2023", "2023-01-01", vec![introduce("i9", "c3", 2)]),
+            adjustment("a2023", "2023-01-01", vec![introduce(item("i9", "c3", 2))]),
             Then::Types(&[PUBLISHED, "item_introduced"]),
         ),
         row(
@@ -392,7 +392,7 @@ fn numbers_and_duplicates() {
             adjustment(
                 "a2023",
                 "2023-01-01",
-                vec![retire("i2"), introduce("i9", "c1", 2)],
+                vec![retire("i2"), introduce(item("i9", "c1", 2))],
             ),
             Then::Types(&[PUBLISHED, "item_retired", "item_introduced"]),
         ),
@@ -421,7 +421,7 @@ fn numbers_and_duplicates() {
         row(
             "introducing an id already used",
             vec![national_2021()],
-            adjustment("a2023", "2023-01-01", vec![introduce("i4", "c3", 5)]),
+            adjustment("a2023", "2023-01-01", vec![introduce(item("i4", "c3", 5))]),
             Then::Error(
                 |e| matches!(e, DomainError::Rejected(Violation::ItemExists(i)) if i.as_str() == "i4"),
             ),
@@ -561,7 +561,7 @@ fn amendments() {
             adjustment(
                 "a2023",
                 "2023-01-01",
-                vec![introduce("i9", "c1", 9), amend_content("i9", "x")],
+                vec![introduce(item("i9", "c1", 9)), amend_content("i9", "x")],
             ),
             Then::Types(&[PUBLISHED, "item_introduced", "item_amended"]),
         ),
@@ -831,7 +831,7 @@ fn merge_into_existing_source_keeps_it_active() {
         .record(&adjustment(
             "a2024",
             "2024-01-01",
-            vec![introduce("i9", "c1", 2)],
+            vec![introduce(item("i9", "c1", 2))],
         ))
         .unwrap();
 }
@@ -896,7 +896,7 @@ fn effective_before_the_standard_exists() {
         row(
             "introducing an item before the standard exists",
             vec![national_2021()],
-            adjustment("a2020", "2020-01-01", vec![introduce("i9", "c1", 9)]),
+            adjustment("a2020", "2020-01-01", vec![introduce(item("i9", "c1", 9))]),
             Then::Error(not_established),
         ),
         row(
@@ -1086,7 +1086,7 @@ fn withdrawn_revision_leaves_the_fold() {
 fn withdrawal_that_breaks_a_later_revision_names_it() {
     let registry = given(&[
         national_2021(),
-        adjustment("a2026", "2026-01-01", vec![introduce("i9", "c1", 9)]),
+        adjustment("a2026", "2026-01-01", vec![introduce(item("i9", "c1", 9))]),
         adjustment("a2027", "2027-01-01", vec![amend_content("i9", "x")]),
     ]);
     let amendment = registry.events_of("a2027")[1];

@@ -74,7 +74,7 @@ fn registry() -> (Log, StandardTimeline) {
         "r2023",
         d("2023-01-01"),
         vec![
-            merge_into_new(&["i4", "i5"], item("i6", "c3", 3)),
+            merge_new(&["i4", "i5"], item("i6", "c3", 3)),
             split("i1", vec![item("i1a", "c1", 4), item("i1b", "c1", 5)]),
             Change::RenameCategory {
                 category: cid("c2"),
@@ -98,8 +98,8 @@ fn registry() -> (Log, StandardTimeline) {
                             ..FieldUpdates::default()
                         },
                     ),
-                    move_item("i2", "c1", 3),
-                    move_item("i3", "c3", 2),
+                    move_to("i2", "c1", 3),
+                    move_to("i3", "c3", 2),
                 ],
             ),
             "editor:mca",

@@ -3,45 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use domain::command::{
-    Change, ChangeEntry, FieldUpdates, LocalItem, MergeTarget, PublishRevision, RevisionContent,
-    WholeStandard,
-};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use domain::command::{Change, LocalItem, PublishRevision, RevisionContent, WholeStandard};
 use domain::event::RecordedEvent;
-use domain::ids::{ItemId, Jurisdiction, RevisionId};
-use domain::levels::extract_levels;
-use domain::model::{
-    ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind, ServiceStandard,
-};
+use domain::ids::Jurisdiction;
+use domain::model::{ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind};
 use domain::text::Text;
 use domain::{CommandContext, decide};
+pub use fixtures::{d, entries, iid, j, merge_new as merge, rid, set_standard, standard};
 use timeline::Timeline;
 use uuid::Uuid;
-
-pub fn d(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-pub fn j(code: &str) -> Jurisdiction {
-    Jurisdiction::parse(code).unwrap()
-}
-
-pub fn iid(text: &str) -> ItemId {
-    ItemId::parse(text).unwrap()
-}
-
-pub fn rid(text: &str) -> RevisionId {
-    RevisionId::parse(text).unwrap()
-}
-
-/// A service standard whose levels are read from its text, as imports do.
-pub fn standard(text: &str) -> Known<ServiceStandard> {
-    Known::Known(ServiceStandard {
-        text: text.to_owned().into(),
-        levels: extract_levels(text),
-    })
-}
 
 /// An item with a name and (optionally) a service standard; other fields not on record.
 pub fn item(id: &str, text: Option<&str>) -> ItemSpec {
@@ -84,18 +55,8 @@ fn info(
     effective: &str,
 ) -> RevisionInfo {
     RevisionInfo {
-        id: rid(id),
-        jurisdiction: j(jurisdiction),
-        kind,
-        title: format!("revision {id}"),
-        document_no: Known::Unknown,
-        issuers: Known::Unknown,
         issued_on: Known::from(issued.map(d)),
-        effective_from: d(effective),
-        declared_item_count: None,
-        implements: None,
-        target: None,
-        sources: Vec::new(),
+        ..fixtures::info(id, kind, jurisdiction, effective)
     }
 }
 
@@ -153,18 +114,6 @@ impl Local<'_> {
     }
 }
 
-fn changes(changes: Vec<Change>) -> RevisionContent {
-    RevisionContent::Changes(
-        changes
-            .into_iter()
-            .map(|change| ChangeEntry {
-                change,
-                reason: None,
-            })
-            .collect(),
-    )
-}
-
 pub fn adjustment(
     jurisdiction: &str,
     id: &str,
@@ -180,7 +129,7 @@ pub fn adjustment(
             issued,
             effective,
         ),
-        content: changes(list),
+        content: entries(list),
     }
 }
 
@@ -195,24 +144,7 @@ pub fn correction(
     revision.target = Some(rid(target));
     PublishRevision {
         revision,
-        content: changes(list),
-    }
-}
-
-pub fn set_standard(item: &str, text: &str) -> Change {
-    Change::AmendItem {
-        item: iid(item),
-        fields: FieldUpdates {
-            service_standard: Some(standard(text)),
-            ..FieldUpdates::default()
-        },
-    }
-}
-
-pub fn merge(from: &[&str], into: ItemSpec) -> Change {
-    Change::MergeItems {
-        from: from.iter().map(|i| iid(i)).collect(),
-        into: MergeTarget::New(Box::new(into)),
+        content: entries(list),
     }
 }
 

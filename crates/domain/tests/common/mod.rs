@@ -6,43 +6,12 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use domain::command::{
-    Change, ChangeEntry, FieldUpdates, LocalItem, MergeTarget, PublishRevision, RevisionContent,
-    WholeStandard,
-};
+use domain::command::{PublishRevision, WholeStandard};
 use domain::event::{Event, NewDomainEvent, RecordedEvent};
-use domain::ids::{AspectId, CategoryId, ItemId, Jurisdiction, RevisionId};
-use domain::model::{
-    AspectSpec, CategorySpec, ItemFields, ItemSpec, Known, Placement, RevisionInfo, RevisionKind,
-};
 use domain::state::{Snapshot, fold, in_force};
-pub use domain::text::Text;
 use domain::{CommandContext, DomainError, decide};
+pub use fixtures::*;
 use uuid::Uuid;
-
-pub fn d(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
-}
-
-pub fn rid(text: &str) -> RevisionId {
-    RevisionId::parse(text).unwrap()
-}
-
-pub fn iid(text: &str) -> ItemId {
-    ItemId::parse(text).unwrap()
-}
-
-pub fn cid(text: &str) -> CategoryId {
-    CategoryId::parse(text).unwrap()
-}
-
-pub fn aid(text: &str) -> AspectId {
-    AspectId::parse(text).unwrap()
-}
-
-pub fn known(text: &str) -> Known<Text> {
-    Known::Known(text.into())
-}
 
 /// The default "today" of the registry: 2021 and 2023 revisions are in force, 2026 ones are not.
 pub fn today() -> NaiveDate {
@@ -53,67 +22,6 @@ pub fn context(today: NaiveDate) -> CommandContext {
     CommandContext {
         actor: "editor:test".to_owned(),
         today,
-    }
-}
-
-pub fn info(id: &str, kind: RevisionKind, jurisdiction: &str, effective: &str) -> RevisionInfo {
-    RevisionInfo {
-        id: rid(id),
-        jurisdiction: Jurisdiction::parse(jurisdiction).unwrap(),
-        kind,
-        title: format!("revision {id}"),
-        document_no: Known::Unknown,
-        issuers: Known::Unknown,
-        issued_on: Known::Unknown,
-        effective_from: d(effective),
-        declared_item_count: None,
-        implements: None,
-        target: None,
-        sources: Vec::new(),
-    }
-}
-
-pub fn placement(category: &str, number: u32) -> Placement {
-    Placement {
-        category: Known::Known(cid(category)),
-        number: Known::Known(number),
-    }
-}
-
-/// An item with every field known, its texts derived from its id.
-pub fn item(id: &str, category: &str, number: u32) -> ItemSpec {
-    ItemSpec {
-        id: iid(id),
-        placement: placement(category, number),
-        name: known(&format!("{id} name")),
-        name_en: Known::Unknown,
-        fields: ItemFields {
-            service_target: known(&format!("{id} target")),
-            service_content: known(&format!("{id} content")),
-            service_standard: Known::Unknown,
-            expenditure_responsibility: known(&format!("{id} expenditure")),
-            lead_units: Known::Known(vec![format!("{id} unit").into()]),
-        },
-        national_item: None,
-    }
-}
-
-pub fn aspect(id: &str, order: u32) -> AspectSpec {
-    AspectSpec {
-        id: aid(id),
-        name: format!("{id} name"),
-        name_en: None,
-        order,
-    }
-}
-
-pub fn category(id: &str, aspect: &str, number: u32) -> CategorySpec {
-    CategorySpec {
-        id: cid(id),
-        aspect: aid(aspect),
-        name: format!("{id} name"),
-        name_en: None,
-        number,
     }
 }
 
@@ -137,139 +45,9 @@ pub fn standard_2021() -> WholeStandard {
     }
 }
 
-pub fn comprehensive(id: &str, effective: &str, whole: WholeStandard) -> PublishRevision {
-    PublishRevision {
-        revision: info(id, RevisionKind::ComprehensiveRevision, "CN", effective),
-        content: RevisionContent::Whole(whole),
-    }
-}
-
 /// The founding national revision `n2021`, effective 2021-04-01.
 pub fn national_2021() -> PublishRevision {
     comprehensive("n2021", "2021-04-01", standard_2021())
-}
-
-pub fn entries(changes: Vec<Change>) -> RevisionContent {
-    RevisionContent::Changes(
-        changes
-            .into_iter()
-            .map(|change| ChangeEntry {
-                change,
-                reason: None,
-            })
-            .collect(),
-    )
-}
-
-pub fn adjustment(id: &str, effective: &str, changes: Vec<Change>) -> PublishRevision {
-    PublishRevision {
-        revision: info(id, RevisionKind::Adjustment, "CN", effective),
-        content: entries(changes),
-    }
-}
-
-pub fn correction(
-    id: &str,
-    target: &str,
-    effective: &str,
-    changes: Vec<Change>,
-) -> PublishRevision {
-    let mut revision = info(id, RevisionKind::Correction, "CN", effective);
-    revision.target = Some(rid(target));
-    PublishRevision {
-        revision,
-        content: entries(changes),
-    }
-}
-
-pub fn withdrawal(id: &str, target: &str, effective: &str) -> PublishRevision {
-    let mut revision = info(id, RevisionKind::Withdrawal, "CN", effective);
-    revision.target = Some(rid(target));
-    PublishRevision {
-        revision,
-        content: entries(vec![Change::Withdraw]),
-    }
-}
-
-pub fn local_implementation(
-    id: &str,
-    jurisdiction: &str,
-    implements: Option<&str>,
-    effective: &str,
-    whole: WholeStandard,
-) -> PublishRevision {
-    let mut revision = info(
-        id,
-        RevisionKind::LocalImplementation,
-        jurisdiction,
-        effective,
-    );
-    revision.implements = implements.map(rid);
-    PublishRevision {
-        revision,
-        content: RevisionContent::Whole(whole),
-    }
-}
-
-pub fn local_item(spec: ItemSpec, assessment: Known<Text>) -> LocalItem {
-    LocalItem {
-        item: spec,
-        assessment,
-    }
-}
-
-pub fn amend(item: &str, fields: FieldUpdates) -> Change {
-    Change::AmendItem {
-        item: iid(item),
-        fields,
-    }
-}
-
-/// Amends the service content of `item` to `text`.
-pub fn amend_content(item: &str, text: &str) -> Change {
-    amend(
-        item,
-        FieldUpdates {
-            service_content: Some(known(text)),
-            ..FieldUpdates::default()
-        },
-    )
-}
-
-pub fn retire(item: &str) -> Change {
-    Change::RetireItem { item: iid(item) }
-}
-
-pub fn introduce(id: &str, category: &str, number: u32) -> Change {
-    Change::IntroduceItem(item(id, category, number))
-}
-
-pub fn move_to(item: &str, category: &str, number: u32) -> Change {
-    Change::MoveItem {
-        item: iid(item),
-        placement: placement(category, number),
-    }
-}
-
-pub fn merge_into(from: &[&str], into: &str) -> Change {
-    Change::MergeItems {
-        from: from.iter().map(|id| iid(id)).collect(),
-        into: MergeTarget::Existing(iid(into)),
-    }
-}
-
-pub fn merge_new(from: &[&str], into: ItemSpec) -> Change {
-    Change::MergeItems {
-        from: from.iter().map(|id| iid(id)).collect(),
-        into: MergeTarget::New(Box::new(into)),
-    }
-}
-
-pub fn split(from: &str, into: Vec<ItemSpec>) -> Change {
-    Change::SplitItem {
-        from: iid(from),
-        into,
-    }
 }
 
 /// An in-memory stream of one standard, recorded as the registry would.
