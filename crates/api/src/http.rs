@@ -1,4 +1,4 @@
-//! GraphQL over HTTP (with content negotiation), GraphiQL, subscriptions over
+//! GraphQL over HTTP (with content negotiation), subscriptions over
 //! WebSocket, liveness and readiness, request logs.
 
 use std::sync::Arc;
@@ -12,8 +12,8 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use registry::Registry;
 use registry::verifiable::Checkpoints;
@@ -80,7 +80,9 @@ pub fn schema(state: &AppState) -> ApiSchema {
     )))
 }
 
-/// The whole HTTP surface. The schema is built here, once.
+/// The whole GraphQL surface over HTTP. The schema is built here, once.
+/// GraphiQL and the pages for people are the `site` crate's, merged beside
+/// this router by the server.
 pub fn router(state: AppState) -> Router {
     let schema = schema(&state);
     let app = App {
@@ -89,17 +91,16 @@ pub fn router(state: AppState) -> Router {
         answers: Arc::new(Answers::default()),
     };
     Router::new()
-        .route("/", get(graphiql))
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(websocket))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .layer(middleware::from_fn(log_request))
         .with_state(app)
 }
 
-/// One log line per request, with its duration.
-async fn log_request(request: Request, next: Next) -> Response {
+/// One log line per request, with its duration; the server layers it over
+/// the API and the site alike.
+pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -511,8 +512,4 @@ async fn readyz(State(app): State<App>) -> Response {
             )
         }
     }
-}
-
-async fn graphiql() -> Html<&'static str> {
-    Html(include_str!("graphiql.html"))
 }

@@ -1,9 +1,9 @@
 //! The GraphQL time-travel API of stdreg, served over HTTP and WebSocket.
 //!
-//! The only crate that knows GraphQL and HTTP. [`router`] builds the whole
+//! The only crate that knows GraphQL. [`router`] builds the whole
 //! surface: `POST`/`GET /graphql` (GraphQL over HTTP with content
-//! negotiation), GraphiQL at `/`, subscriptions (graphql-transport-ws) at
-//! `/graphql/ws`, `/healthz` and `/readyz`. Reads answer from the registry's
+//! negotiation), subscriptions (graphql-transport-ws) at `/graphql/ws`,
+//! `/healthz` and `/readyz`; [`log_request`] logs each request. Reads answer from the registry's
 //! in-memory timeline; writes go through `Registry::publish` with the token's
 //! principal as the actor.
 
@@ -21,5 +21,5 @@ mod shared;
 mod types;
 
 pub use error::{ApiError, Code};
-pub use http::{AppState, router, schema};
+pub use http::{AppState, log_request, router, schema};
 pub use schema::{ApiSchema, sdl};

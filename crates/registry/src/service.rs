@@ -185,6 +185,14 @@ impl Registry {
         self.indexed.subscribe()
     }
 
+    /// Record time of the latest event indexed: how far the registry's record reaches.
+    pub fn recorded_up_to(&self) -> Option<DateTime<Utc>> {
+        self.timeline()
+            .standards()
+            .filter_map(|s| s.last_recorded_at())
+            .max()
+    }
+
     /// Indexes every event appended since the last call. Returns the position reached.
     ///
     /// Reading, hashing and decoding the next page run on another thread while

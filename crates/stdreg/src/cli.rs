@@ -196,7 +196,7 @@ pub enum Command {
         #[arg(long)]
         key: Option<String>,
     },
-    /// Serve the GraphQL API (GraphiQL at /); imports the bundled national data into an empty store first.
+    /// Serve the public site (/), GraphiQL (/graphiql) and the GraphQL API (/graphql); imports the bundled national data into an empty store first.
     Serve(crate::serve::ServeArgs),
     /// Follow a registry's log over gRPC into this data directory, verifying every signed checkpoint (docs/verification.md).
     Mirror(crate::mirror::MirrorArgs),

@@ -1,5 +1,6 @@
-//! `stdreg serve`: the GraphQL API over HTTP, kept current by following the
-//! log, and with `--grpc-listen` the `Log` gRPC service beside it.
+//! `stdreg serve`: the public site and the GraphQL API on one port, kept
+//! current by following the log, and with `--grpc-listen` the `Log` gRPC
+//! service beside it.
 
 use std::future::IntoFuture;
 use std::io::Write;
@@ -89,8 +90,9 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     // A closed standard output (the reader went away) must not stop the server.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "stdreg is serving on http://{address}");
+    let _ = writeln!(stdout, "Site: http://{address}/");
+    let _ = writeln!(stdout, "GraphiQL: http://{address}/graphiql");
     let _ = writeln!(stdout, "GraphQL endpoint: http://{address}/graphql");
-    let _ = writeln!(stdout, "GraphiQL: http://{address}/");
     if let Some(listener) = &grpc_listener {
         let grpc_address = listener
             .local_addr()
@@ -119,10 +121,14 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             stop.subscribe(),
         ))
     });
-    let app = api::router(
+    let app = site::router(
+        site::SiteState::new(Arc::clone(&registry)).with_checkpoints(Arc::clone(&checkpoints)),
+    )
+    .merge(api::router(
         api::AppState::new(Arc::clone(&registry), tokens)
             .with_checkpoints(Arc::clone(&checkpoints)),
-    );
+    ))
+    .layer(axum::middleware::from_fn(api::log_request));
     // One signal stops both servers: it turns `stop`, which both wait on.
     let mut stopping = stop.subscribe();
     let http = axum::serve(listener, app)

@@ -1,0 +1,31 @@
+//! `/`: the standards on record, what is in force today, latest revisions, what is pending.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::{Ask, Chrome};
+use crate::SiteState;
+use crate::error::SiteError;
+use crate::params::PageQuery;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+}
+
+pub async fn page(
+    State(site): State<SiteState>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Result<Response, SiteError> {
+    let ask = Ask::new(&site, &headers, &query)?;
+    if let Some(unchanged) = ask.unchanged(&headers) {
+        return Ok(unchanged);
+    }
+    let mut chrome = ask.chrome("首页", Vec::new());
+    chrome.times = Some(ask.times("/", None));
+    ask.html(StatusCode::OK, &HomePage { chrome })
+}
