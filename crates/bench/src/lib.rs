@@ -20,6 +20,7 @@ pub mod machine;
 pub mod measure;
 mod report;
 mod rng;
+pub mod search;
 pub mod synthetic;
 mod text;
 

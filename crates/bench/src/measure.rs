@@ -63,6 +63,9 @@ pub struct SizeFigures {
     /// Items the HTTP edition query must return on this log.
     #[serde(default)]
     pub national_edition_items: Option<usize>,
+    /// Full-text search: the index and query latency (mismatches count above too).
+    #[serde(default)]
+    pub search: Option<crate::search::SearchFigures>,
 }
 
 impl SizeFigures {
@@ -128,6 +131,10 @@ pub async fn measure_store(
     };
     let (latency, mismatches) = naive_from_store(store.as_ref(), &from_store).await?;
     figures.edition_naive_store = latency;
+    let search = crate::search::measure(&registry, seed)?;
+    figures.compared += search.compared;
+    figures.mismatches += search.mismatches;
+    figures.search = Some(search);
     figures.compared += from_store.len();
     figures.mismatches += mismatches;
     figures.events = events;
@@ -379,5 +386,6 @@ fn time_travel(
         compared,
         mismatches,
         national_edition_items: None,
+        search: None,
     })
 }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::http::{Breakdown, HttpRun};
 use crate::machine::Latency;
+use crate::search::SearchFigures;
 use crate::{AppendFigures, Report};
 
 fn micros(ns: u64) -> String {
@@ -34,6 +35,51 @@ fn latency(f: &mut fmt::Formatter<'_>, name: &str, fast: &Latency, naive: &Laten
         micros(naive.p50_ns),
         micros(naive.p99_ns),
         ratio(naive.p50_ns, fast.p50_ns),
+    )
+}
+
+fn search_figures(
+    f: &mut fmt::Formatter<'_>,
+    s: &SearchFigures,
+    payload_bytes: u64,
+) -> fmt::Result {
+    writeln!(
+        f,
+        "    search index (in the rebuild above)   {} est. heap, {:.0} % of the stored payload (target ≤ 50 %); {} items, {} terms, {} texts, {} postings",
+        mib(s.index_heap_bytes / 1024),
+        100.0 * s.index_heap_bytes as f64 / payload_bytes.max(1) as f64,
+        s.items,
+        s.terms,
+        s.texts,
+        s.postings
+    )?;
+    writeln!(
+        f,
+        "    search index built alone from the rebuilt timeline's latest generations: {:.2} s",
+        s.index_build_seconds
+    )?;
+    for kind in &s.kinds {
+        writeln!(
+            f,
+            "    search, {} char(s), {:<10} p50 {:>9}  p99 {:>9}  (first page of 20, {:.1} hits on average; target p50 ≤ 5 ms)",
+            kind.chars,
+            if kind.history {
+                "history"
+            } else {
+                "at a point"
+            },
+            micros(kind.latency.p50_ns),
+            micros(kind.latency.p99_ns),
+            kind.hits_mean
+        )?;
+    }
+    writeln!(
+        f,
+        "    search naive (scan every edition), 4 chars at a point: p50 {}  p99 {}; every hit compared with the index's for {} searches: {} mismatches",
+        micros(s.naive_at_point.p50_ns),
+        micros(s.naive_at_point.p99_ns),
+        s.compared,
+        s.mismatches
     )
 }
 
@@ -226,6 +272,9 @@ impl fmt::Display for Report {
                 "    index and naive answers compared at {} points: {} mismatches",
                 s.compared, s.mismatches
             )?;
+            if let Some(search) = &s.search {
+                search_figures(f, search, s.payload_bytes)?;
+            }
         }
         if let Some(h) = &self.http {
             writeln!(f)?;

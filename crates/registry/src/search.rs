@@ -153,6 +153,11 @@ pub(crate) fn ingest(
 }
 
 impl Registry {
+    /// Sizes of the search index, for the benchmark.
+    pub fn search_stats(&self) -> search::IndexStats {
+        self.search_index().stats()
+    }
+
     /// One page of hits: words and phrases in item names and the five fields of
     /// every standard, in force at a point or over all of valid time.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchRequestError> {
