@@ -164,10 +164,12 @@ pub(crate) fn evaluate_checked(
         ComplianceStatus::NotDue
     } else if has(Severity::Violation) {
         ComplianceStatus::NonCompliant
+    } else if has(Severity::Undetermined) {
+        // Without a local text in force only the deadline can be undetermined:
+        // an implementation on record whose issue date is not.
+        ComplianceStatus::NotDeterminable
     } else if local_snapshot.is_none() {
         ComplianceStatus::NotDue
-    } else if has(Severity::Undetermined) {
-        ComplianceStatus::NotDeterminable
     } else {
         ComplianceStatus::Compliant
     };
@@ -236,7 +238,9 @@ fn standard_at_point(
 /// The deadline rule for the edition in force. A local revision of any kind that
 /// names the edition in `implements` implements it. Its publication date is its
 /// issue date; without one, a text in force proves publication by its effective
-/// date, but an effective date after the deadline cannot prove lateness.
+/// date, but an effective date after the deadline cannot prove lateness, and a
+/// revision on record that takes effect later may already have been issued: past
+/// the deadline it makes the answer not determinable, never "missing".
 fn deadline_check(
     edition: &RevisionInfo,
     local: Option<&StandardTimeline>,
@@ -254,7 +258,8 @@ fn deadline_check(
                 Known::Known(issued) => (issued, PublishedBasis::IssueDate),
                 Known::Unknown => (r.info.effective_from, PublishedBasis::EffectiveDate),
             };
-            (on <= valid_at).then_some((on, basis, r.info))
+            let may_be_issued = basis == PublishedBasis::EffectiveDate && valid_at > due;
+            (on <= valid_at || may_be_issued).then_some((on, basis, r.info))
         })
         .min_by_key(|(on, _, _)| *on);
     let mut deadline = Deadline {
