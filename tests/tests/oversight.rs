@@ -177,11 +177,15 @@ async fn a_national_rise_makes_a_locality_fall_below_from_its_date_and_only_as_k
 
     let before_publish = world
         .registry
-        .timeline()
-        .standard(&Jurisdiction::national())
+        .revisions(
+            &Jurisdiction::national(),
+            None,
+            registry::today(chrono::Utc::now()),
+        )
         .unwrap()
-        .last_recorded_at()
-        .unwrap();
+        .last()
+        .unwrap()
+        .recorded_at;
     let published = world
         .graphql(
             PUBLISH,

@@ -4,23 +4,13 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use compliance::divisions;
 use compliance::levels::{self, Incomparable};
-use compliance::{ComplianceError, divisions};
 use domain::ids::{ItemId, Jurisdiction, RevisionId};
-use timeline::Timeline;
 
-use crate::error::{ApiError, ApiResult, IntoGraphql};
+use crate::error::{ApiResult, IntoGraphql};
 use crate::scalars::{Date, DateTime};
-use crate::types::{LevelObj, RevisionObj, ServiceStandardObj, known, shared, today};
-
-/// Runs a compliance question on the timeline, holding the read guard only for the call.
-pub(crate) fn with_timeline<T>(
-    ctx: &Context<'_>,
-    f: impl FnOnce(&Timeline) -> Result<T, ComplianceError>,
-) -> ApiResult<T> {
-    let timeline = shared(ctx).registry.timeline();
-    f(&timeline).map_err(ApiError::from).gql()
-}
+use crate::types::{LevelObj, RevisionObj, ServiceStandardObj, known, point, shared};
 
 /// Compliance of a locality at a point; `validAt` defaults to today.
 pub(crate) fn report(
@@ -29,12 +19,11 @@ pub(crate) fn report(
     valid_at: Option<Date>,
     known_at: Option<DateTime>,
 ) -> ApiResult<ComplianceReportObj> {
-    let valid_at = valid_at.map_or_else(today, |d| d.0);
-    let known_at = known_at.map(|t| t.0);
-    with_timeline(ctx, |t| {
-        compliance::evaluate(t, jurisdiction, valid_at, known_at)
-    })
-    .map(|r| ComplianceReportObj(Arc::new(r)))
+    shared(ctx)
+        .registry
+        .compliance(jurisdiction, point(valid_at, known_at))
+        .map(|r| ComplianceReportObj(Arc::new(r)))
+        .gql()
 }
 
 /// The dates on which a locality's compliance changed, as recorded by `knownAt`.
@@ -43,9 +32,11 @@ pub(crate) fn history(
     jurisdiction: &Jurisdiction,
     known_at: Option<DateTime>,
 ) -> ApiResult<ComplianceHistoryObj> {
-    let known_at = known_at.map(|t| t.0);
-    with_timeline(ctx, |t| compliance::over_time(t, jurisdiction, known_at))
+    shared(ctx)
+        .registry
+        .compliance_changes(jurisdiction, known_at.map(|t| t.0))
         .map(ComplianceHistoryObj)
+        .gql()
 }
 
 /// One line per locality below `parent`.
@@ -55,12 +46,11 @@ pub(crate) fn summary(
     valid_at: Option<Date>,
     known_at: Option<DateTime>,
 ) -> ApiResult<ComplianceSummaryObj> {
-    let valid_at = valid_at.map_or_else(today, |d| d.0);
-    let known_at = known_at.map(|t| t.0);
-    with_timeline(ctx, |t| {
-        compliance::summarize(t, parent, valid_at, known_at)
-    })
-    .map(ComplianceSummaryObj)
+    shared(ctx)
+        .registry
+        .compliance_summary(parent, point(valid_at, known_at))
+        .map(ComplianceSummaryObj)
+        .gql()
 }
 
 fn revision(ctx: &Context<'_>, id: &RevisionId) -> ApiResult<RevisionObj> {

@@ -3,6 +3,7 @@
 use async_graphql::ErrorExtensions;
 use compliance::ComplianceError;
 use registry::RegistryError;
+use registry::query::QueryError;
 
 /// The stable codes clients branch on (`errors[].extensions.code`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +91,17 @@ pub enum ApiError {
     /// A compliance question that cannot be asked (of `CN`, of an unknown division, before any national standard).
     #[error(transparent)]
     Compliance(#[from] ComplianceError),
+    /// A question the read model cannot answer: nothing recorded under that name, or a malformed question.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+fn compliance_code(error: &ComplianceError) -> Code {
+    match error {
+        ComplianceError::NationalIsReference => Code::BadUserInput,
+        ComplianceError::UnknownProvince(_) | ComplianceError::NoNationalStandard => Code::NotFound,
+        _ => Code::Internal,
+    }
 }
 
 impl ApiError {
@@ -108,11 +120,16 @@ impl ApiError {
                 RegistryError::Import(_) => Code::BadUserInput,
                 _ => Code::Internal,
             },
-            ApiError::Compliance(e) => match e {
-                ComplianceError::NationalIsReference => Code::BadUserInput,
-                ComplianceError::UnknownProvince(_) | ComplianceError::NoNationalStandard => {
-                    Code::NotFound
+            ApiError::Compliance(e) => compliance_code(e),
+            ApiError::Query(e) => match e {
+                QueryError::NoSuchStandard { .. }
+                | QueryError::NoSuchItem { .. }
+                | QueryError::UnknownItem(_)
+                | QueryError::NoSuchRevision(_) => Code::NotFound,
+                QueryError::AmbiguousItem { .. } | QueryError::ReversedDiff { .. } => {
+                    Code::BadUserInput
                 }
+                QueryError::Compliance(e) => compliance_code(e),
                 _ => Code::Internal,
             },
         }

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult, IntoGraphql};
 use crate::limits;
 use crate::log_proofs;
 use crate::scalars::{Date, DateTime};
-use crate::shared::{EventSelection, Shared, cursor, events_after, parse_cursor};
+use crate::shared::{Shared, cursor, parse_cursor};
 use crate::types::{
     EventObj, RevisionKind, RevisionObj, StandardObj, parse_jurisdiction, parse_revision, shared,
 };
@@ -50,10 +50,10 @@ impl Query {
     async fn standards(&self, ctx: &Context<'_>) -> Vec<StandardObj> {
         shared(ctx)
             .registry
-            .timeline()
-            .standards()
+            .standards(crate::types::today(), None)
+            .into_iter()
             .map(|s| StandardObj {
-                jurisdiction: s.jurisdiction().clone(),
+                jurisdiction: s.jurisdiction,
             })
             .collect()
     }
@@ -66,19 +66,8 @@ impl Query {
         jurisdiction: String,
     ) -> ApiResult<Option<StandardObj>> {
         let jurisdiction = parse_jurisdiction(&jurisdiction).gql()?;
-        let recorded = shared(ctx)
-            .registry
-            .timeline()
-            .standard(&jurisdiction)
-            .is_some();
-        if recorded {
-            Ok(Some(StandardObj { jurisdiction }))
-        } else {
-            Err(ApiError::NotFound(format!(
-                "no standard is recorded for jurisdiction {jurisdiction}; `standards` lists those that are"
-            ))
-            .into_graphql())
-        }
+        shared(ctx).registry.has_standard(&jurisdiction).gql()?;
+        Ok(Some(StandardObj { jurisdiction }))
     }
 
     /// One revision by id. `null` with a `NOT_FOUND` error when it is not recorded.
@@ -99,21 +88,18 @@ impl Query {
         let size = limits::page_size(first).gql()?;
         let after = after.as_deref().map(parse_cursor).transpose().gql()?;
         let selection = filter.unwrap_or_default().selection().gql()?;
-        let shared = shared(ctx);
-        let index = shared.revision_index();
-        let page = {
-            let timeline = shared.registry.timeline();
-            events_after(&timeline, &index, &selection, after.unwrap_or(0), size + 1)
-        };
+        let page = shared(ctx)
+            .registry
+            .events(&selection, after.unwrap_or(0), size + 1);
         let has_next_page = page.len() > size;
         let edges: Vec<EventEdge> = page
             .into_iter()
             .take(size)
-            .map(|(jurisdiction, event)| EventEdge {
-                cursor: cursor(event.global_position),
+            .map(|f| EventEdge {
+                cursor: cursor(f.event.global_position),
                 node: EventObj {
-                    jurisdiction,
-                    event,
+                    jurisdiction: f.jurisdiction,
+                    event: f.event,
                 },
             })
             .collect();
@@ -248,8 +234,8 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
-    fn selection(&self) -> Result<EventSelection, ApiError> {
-        Ok(EventSelection {
+    fn selection(&self) -> Result<registry::query::EventFilter, ApiError> {
+        Ok(registry::query::EventFilter {
             jurisdiction: self
                 .jurisdiction
                 .as_deref()
@@ -362,25 +348,20 @@ impl PublishResult {
         let first = published
             .last_global_position
             .saturating_sub(published.event_count as u64);
-        let events = {
-            let timeline = shared.registry.timeline();
-            timeline
-                .standard(&published.jurisdiction)
-                .map(|s| {
-                    s.events()
-                        .iter()
-                        .filter(|e| {
-                            e.global_position > first
-                                && e.global_position <= published.last_global_position
-                        })
-                        .map(|e| EventObj {
-                            jurisdiction: published.jurisdiction.clone(),
-                            event: e.clone(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default()
+        let only_this = registry::query::EventFilter {
+            jurisdiction: Some(published.jurisdiction.clone()),
+            revision: Some(published.revision.clone()),
+            ..Default::default()
         };
+        let events = shared
+            .registry
+            .events(&only_this, first, published.event_count)
+            .into_iter()
+            .map(|f| EventObj {
+                jurisdiction: f.jurisdiction,
+                event: f.event,
+            })
+            .collect();
         Ok(Self {
             revision: RevisionObj::now(shared, &published.revision)?,
             jurisdiction: published.jurisdiction.to_string(),
@@ -400,7 +381,7 @@ pub struct SubscriptionRoot;
 struct Follow {
     shared: Arc<Shared>,
     indexed: tokio::sync::watch::Receiver<u64>,
-    selection: EventSelection,
+    selection: registry::query::EventFilter,
     after: u64,
     ready: VecDeque<EventObj>,
 }
@@ -437,25 +418,17 @@ impl SubscriptionRoot {
                 }
                 // Marked seen before reading, so an append after the read wakes the wait below.
                 state.indexed.borrow_and_update();
-                let index = state.shared.revision_index();
-                let page = {
-                    let timeline = state.shared.registry.timeline();
-                    events_after(
-                        &timeline,
-                        &index,
-                        &state.selection,
-                        state.after,
-                        limits::SUBSCRIPTION_BATCH,
-                    )
-                };
-                if let Some((_, last)) = page.last() {
-                    state.after = last.global_position;
-                    state
-                        .ready
-                        .extend(page.into_iter().map(|(jurisdiction, event)| EventObj {
-                            jurisdiction,
-                            event,
-                        }));
+                let page = state.shared.registry.events(
+                    &state.selection,
+                    state.after,
+                    limits::SUBSCRIPTION_BATCH,
+                );
+                if let Some(last) = page.last() {
+                    state.after = last.event.global_position;
+                    state.ready.extend(page.into_iter().map(|f| EventObj {
+                        jurisdiction: f.jurisdiction,
+                        event: f.event,
+                    }));
                     continue;
                 }
                 // The registry is gone (shutdown): end the stream.

@@ -201,7 +201,10 @@ impl SearchHitObj<'_> {
 
     /// The item as it stood in this version.
     async fn item(&self) -> ItemVersionObj {
-        ItemVersionObj::new(self.0.item.clone(), self.0.snapshot.clone())
+        ItemVersionObj(registry::view::ItemView::new(
+            &self.0.item,
+            &self.0.snapshot,
+        ))
     }
 
     /// First day this text of the item was in force (as recorded by `knownAt`).

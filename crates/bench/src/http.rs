@@ -557,7 +557,7 @@ pub async fn breakdown(
 
     let mut lookup = Vec::with_capacity(runs);
     {
-        let timeline = registry.timeline();
+        let timeline = registry.index();
         let standard = timeline
             .standard(&Jurisdiction::national())
             .ok_or_else(|| Error::Http("no national standard to query".into()))?;
@@ -805,7 +805,7 @@ pub async fn run_bundled(
     const DATA: &str = "bundled national data";
     let registry = Arc::new(bundled_registry().await?);
     let events = registry.store().head_position().await?;
-    let expected_items = expected_items(&registry.timeline())
+    let expected_items = expected_items(&registry.index())
         .ok_or_else(|| Error::Http("the bundled data has no national standard".into()))?;
     let mut runs = Vec::new();
     let mut breakdown_done = None;

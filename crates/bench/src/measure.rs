@@ -106,7 +106,7 @@ pub async fn measure_store(
 
     let events = store.head_position().await?;
     let (mut figures, from_store) = {
-        let timeline = registry.timeline();
+        let timeline = registry.index();
         let standards: Vec<&StandardTimeline> = timeline.standards().collect();
         let points = points(&standards, queries, seed);
         let figures = time_travel(&standards, &points, naive_queries)?;
@@ -138,8 +138,8 @@ pub async fn measure_store(
     figures.compared += from_store.len();
     figures.mismatches += mismatches;
     figures.events = events;
-    figures.standards = registry.timeline().standards().count();
-    figures.national_edition_items = crate::http::expected_items(&registry.timeline());
+    figures.standards = registry.index().standards().count();
+    figures.national_edition_items = crate::http::expected_items(&registry.index());
     figures.rebuild_seconds = rebuild_seconds;
     figures.rebuild_peak_rss_kib = rebuild_peak_rss_kib;
     drop(registry);
@@ -326,7 +326,7 @@ fn time_travel(
         let t0 = Instant::now();
         let fast_item = point.item.as_ref().and_then(|id| {
             let edition = standard.edition(point.valid_at, Some(point.known_at));
-            let snapshot = edition.snapshot()?;
+            let snapshot = &edition.version.as_ref()?.snapshot;
             let state = snapshot.items.get(id)?;
             Some((state.as_ref().clone(), ItemView::new(state, snapshot)))
         });
@@ -354,7 +354,7 @@ fn time_travel(
                 Some(point.valid_at),
                 Some(point.known_at),
             );
-            let snapshot = fold(&selected).ok()?;
+            let snapshot = std::sync::Arc::new(fold(&selected).ok()?);
             snapshot.established_on?;
             let state = snapshot.items.get(id)?;
             Some((state.as_ref().clone(), ItemView::new(state, &snapshot)))

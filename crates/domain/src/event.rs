@@ -73,6 +73,32 @@ impl FieldValue<'_> {
     }
 }
 
+/// How a field's record changed: a text replaced by another, or a gap in
+/// the sources filled or opened. Not on record is not the same as empty, so a
+/// text that appears where none was on record may not have changed at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeKind {
+    /// One text on record replaced by another.
+    Changed,
+    /// Not on record before, on record after: the text may have said this all along.
+    FirstOnRecord,
+    /// On record before, amended to a text that is not on record.
+    NoLongerOnRecord,
+    /// Amended, and neither text is on record.
+    ChangedNotOnRecord,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Changed => "changed",
+            ChangeKind::FirstOnRecord => "first_on_record",
+            ChangeKind::NoLongerOnRecord => "no_longer_on_record",
+            ChangeKind::ChangedNotOnRecord => "changed_not_on_record",
+        }
+    }
+}
+
 impl FieldChange {
     /// The value before and after the change.
     pub fn sides(&self) -> (FieldValue<'_>, FieldValue<'_>) {
@@ -90,6 +116,17 @@ impl FieldChange {
             FieldChange::LeadUnits { before, after } => {
                 (FieldValue::Units(before), FieldValue::Units(after))
             }
+        }
+    }
+
+    /// Whether the change replaced a text or filled or opened a gap in the record.
+    pub fn kind(&self) -> ChangeKind {
+        let (before, after) = self.sides();
+        match (before.is_known(), after.is_known()) {
+            (true, true) => ChangeKind::Changed,
+            (false, true) => ChangeKind::FirstOnRecord,
+            (true, false) => ChangeKind::NoLongerOnRecord,
+            (false, false) => ChangeKind::ChangedNotOnRecord,
         }
     }
 

@@ -135,6 +135,8 @@ pub struct Registry {
     indexed: watch::Sender<u64>,
     /// The Merkle tree over the log, kept current by catch-up.
     pub(crate) witness: Witness,
+    /// Revisions by id as of an indexed position, for the query layer.
+    pub(crate) revision_cache: std::sync::RwLock<Arc<crate::query::RevisionIndex>>,
 }
 
 /// The calendar the standards are published in: China Standard Time (UTC+8, no daylight saving).
@@ -160,6 +162,7 @@ impl Registry {
             catch_up_lock: Mutex::new(()),
             indexed: watch::channel(0).0,
             witness,
+            revision_cache: Default::default(),
         };
         registry.catch_up().await?;
         Ok(registry)
@@ -169,8 +172,8 @@ impl Registry {
         &self.store
     }
 
-    /// Read access to the index. Hold it briefly: writers of the index wait for it.
-    pub fn timeline(&self) -> RwLockReadGuard<'_, Timeline> {
+    /// Read access to the index, for the query layer. Hold it briefly: writers of the index wait for it.
+    pub(crate) fn timeline(&self) -> RwLockReadGuard<'_, Timeline> {
         // A panic while indexing leaves the index as it was before that batch; keep serving it.
         self.timeline.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -178,6 +181,13 @@ impl Registry {
     /// Read access to the search index; take it after [`Registry::timeline`], so the two agree.
     pub(crate) fn search_index(&self) -> RwLockReadGuard<'_, search::SearchIndex> {
         self.search.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The index itself, for measuring it and checking it against the naive
+    /// fold (the bench and tests). Readers ask the query layer (`crate::query`) instead.
+    #[cfg(feature = "index-access")]
+    pub fn index(&self) -> RwLockReadGuard<'_, Timeline> {
+        self.timeline()
     }
 
     /// Watches the global position the index has reached.

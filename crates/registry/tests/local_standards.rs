@@ -16,9 +16,9 @@ use domain::levels::extract_levels;
 use domain::model::Known;
 use event_store::MemoryStore;
 use registry::import::{ImportFile, parse_import};
+use registry::query::Point;
 use registry::{Registry, RegistryError};
 use serde_json::json;
-use timeline::{Diff, ItemChange};
 
 fn d(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
@@ -160,13 +160,15 @@ async fn a_local_standard_is_published_adjusted_and_corrected_like_the_national_
         .await
         .unwrap();
 
-    let timeline = registry.timeline();
-    let chengdu = timeline
-        .standard(&Jurisdiction::parse("510100").unwrap())
-        .unwrap();
+    let chengdu = Jurisdiction::parse("510100").unwrap();
+    let edition = |valid_at: &str, known_at| {
+        registry
+            .edition(&chengdu, Point::new(d(valid_at), known_at))
+            .unwrap()
+    };
     let radio_text = |valid_at: &str, known_at| {
-        let edition = chengdu.edition(d(valid_at), known_at);
-        let item = edition.snapshot().unwrap().items[&iid("cd-radio")].clone();
+        let edition = edition(valid_at, known_at);
+        let item = &edition.item(&iid("cd-radio")).unwrap().item;
         item.fields
             .service_standard
             .as_known()
@@ -182,54 +184,51 @@ async fn a_local_standard_is_published_adjusted_and_corrected_like_the_national_
     assert_eq!(radio_text("2021-12-01", None), "提供不少于17套广播节目。");
     assert_eq!(radio_text("2022-06-01", None), "提供不少于18套广播节目。");
     // Levels are read from local texts as from national ones.
-    let edition = chengdu.edition(d("2022-06-01"), None);
-    let snapshot = edition.snapshot().unwrap();
-    let radio = &snapshot.items[&iid("cd-radio")];
+    let edition = edition("2022-06-01", None);
+    let item = |id: &str| &edition.item(&iid(id)).unwrap().item;
+    let radio = item("cd-radio");
     assert_eq!(
         radio.fields.service_standard.as_known().unwrap().levels[0].quantity,
         18.0
     );
     assert_eq!(radio.national_item, Some(iid("radio")));
     assert_eq!(
-        snapshot.items[&iid("cd-elderly")].beyond_national_scope,
+        item("cd-elderly").beyond_national_scope,
         Some(Known::Known("成发改〔2021〕1号 论证和风险评估".into()))
     );
-    assert_eq!(
-        snapshot.items[&iid("cd-bus")].beyond_national_scope,
-        Some(Known::Unknown)
-    );
+    assert_eq!(item("cd-bus").beyond_national_scope, Some(Known::Unknown));
 
     // Versions, history and diff work on the local stream.
-    let versions: Vec<NaiveDate> = chengdu
-        .versions(None)
+    let versions: Vec<NaiveDate> = registry
+        .versions(&chengdu, None)
+        .unwrap()
         .iter()
         .map(|v| v.valid_from)
         .collect();
     assert_eq!(versions, vec![d("2021-07-01"), d("2022-03-01")]);
-    let history = chengdu.history(&iid("cd-radio"), None).unwrap();
+    let history = registry
+        .history(Some(&chengdu), &iid("cd-radio"), None)
+        .unwrap();
     let revisions: Vec<&str> = history
         .entries
         .iter()
-        .map(|e| e.event.context.revision.as_str())
+        .map(|e| e.event.revision.as_str())
         .collect();
     assert_eq!(revisions, vec!["cd-2021", "cd-2021-c1", "cd-2022"]);
-    let diff = Diff::between(
-        chengdu.edition(d("2021-12-01"), None).snapshot(),
-        chengdu.edition(d("2022-06-01"), None).snapshot(),
-    );
-    let changes: Vec<(&str, &ItemChange)> = diff
-        .items
+    let diff = registry
+        .diff(
+            &chengdu,
+            Point::new(d("2021-12-01"), None),
+            Point::new(d("2022-06-01"), None),
+        )
+        .unwrap();
+    let changes: Vec<(&str, &str)> = diff
+        .items()
         .iter()
-        .map(|i| (i.item.as_str(), &i.change))
+        .map(|i| (i.item.as_str(), i.change))
         .collect();
-    assert_eq!(
-        changes,
-        vec![
-            ("cd-bus", &ItemChange::Added),
-            ("cd-radio", &ItemChange::Changed)
-        ]
-    );
-    let revisions = chengdu.revisions(None);
+    assert_eq!(changes, vec![("cd-bus", "added"), ("cd-radio", "changed")]);
+    let revisions = registry.revisions(&chengdu, None, d("2026-01-01")).unwrap();
     assert_eq!(
         revisions[0].info.implements,
         Some(RevisionId::parse("n-2021").unwrap())
@@ -332,14 +331,18 @@ async fn the_bundled_local_examples_import_after_the_national_data() {
             .all(|o| matches!(o, registry::ImportOutcome::AlreadyRecorded(_)))
     );
 
-    let timeline = registry.timeline();
-    let shanghai = timeline
-        .standard(&Jurisdiction::parse("310000").unwrap())
-        .unwrap();
-    let edition = shanghai.edition(d("2024-07-01"), None);
-    let items = &edition.snapshot().unwrap().items;
-    assert_eq!(items.len(), 6);
-    let tv = items[&iid("tv-watching")]
+    let shanghai = Jurisdiction::parse("310000").unwrap();
+    let edition = |valid_at: &str| {
+        registry
+            .edition(&shanghai, Point::new(d(valid_at), None))
+            .unwrap()
+    };
+    let july = edition("2024-07-01");
+    assert_eq!(july.item_count, 6);
+    let tv = july
+        .item(&iid("tv-watching"))
+        .unwrap()
+        .item
         .fields
         .service_standard
         .as_known()
@@ -347,13 +350,5 @@ async fn the_bundled_local_examples_import_after_the_national_data() {
     assert_eq!(tv.text, "……通过有线广播电视网提供不少于50套有线电视节目……");
     assert_eq!(tv.levels[0].measure, "有线电视节目");
     // Before the page of 2024-06-19 the military items are not on record.
-    assert_eq!(
-        shanghai
-            .edition(d("2024-06-18"), None)
-            .snapshot()
-            .unwrap()
-            .items
-            .len(),
-        2
-    );
+    assert_eq!(edition("2024-06-18").item_count, 2);
 }

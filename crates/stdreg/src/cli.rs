@@ -139,6 +139,15 @@ pub enum Command {
         #[command(flatten)]
         point: PointArgs,
     },
+    /// One item as in force at a point, with the revision behind each field (its citation).
+    Item {
+        item: String,
+        /// The standard holding the item (needed when several standards have an item of this id).
+        #[arg(long)]
+        jurisdiction: Option<String>,
+        #[command(flatten)]
+        point: PointArgs,
+    },
     /// Every point at which the consolidated text changed.
     Versions {
         jurisdiction: String,

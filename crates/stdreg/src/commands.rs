@@ -4,13 +4,13 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use domain::ids::{ItemId, Jurisdiction};
+use domain::ids::Jurisdiction;
 use registry::import::{ImportFile, parse_import};
+use registry::query::Point;
 use registry::verifiable::Checkpoints;
-use registry::view::{DiffView, EditionView, EventView, HistoryView, RevisionView, VersionView};
+use registry::view::EventView;
 use registry::{ImportOutcome, Registry, RegistryError};
 use serde::Serialize;
-use timeline::Diff;
 
 use crate::cli::{Cli, Command, Global};
 use crate::render;
@@ -88,21 +88,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             jurisdiction,
             point,
             changes,
-        } => crate::compliance::compliance(
-            &registry,
-            &jurisdiction,
-            point.valid_at.as_deref(),
-            point.known_at.as_deref(),
-            changes,
-            json,
-        ),
-        Command::ComplianceSummary { parent, point } => crate::compliance::summary(
-            &registry,
-            &parent,
-            point.valid_at.as_deref(),
-            point.known_at.as_deref(),
-            json,
-        ),
+        } => crate::compliance::compliance(&registry, &jurisdiction, &point, changes, json),
+        Command::ComplianceSummary { parent, point } => {
+            crate::compliance::summary(&registry, &parent, &point, json)
+        }
         Command::Import { file, .. } => import(&registry, file.as_deref(), json).await,
         Command::Publish {
             file,
@@ -112,100 +101,36 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Edition {
             jurisdiction,
             point,
-        } => {
-            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
-            let valid_at = match point.valid_at {
-                Some(text) => parse_date(&text, "--valid-at")?,
-                None => registry::today(Utc::now()),
-            };
-            let known_at = parse_known_at(point.known_at.as_deref())?;
-            let timeline = registry.timeline();
-            let standard = standard(&timeline, &jurisdiction)?;
-            let view = EditionView::new(&standard.edition(valid_at, known_at));
-            output(json, &view, render::edition)
-        }
+        } => crate::read::edition(&registry, &jurisdiction, &point, json),
+        Command::Item {
+            item,
+            jurisdiction,
+            point,
+        } => crate::read::item(&registry, &item, jurisdiction.as_deref(), &point, json),
         Command::Versions {
             jurisdiction,
             known_at,
-        } => {
-            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
-            let known_at = parse_known_at(known_at.as_deref())?;
-            let timeline = registry.timeline();
-            let views: Vec<VersionView> = standard(&timeline, &jurisdiction)?
-                .versions(known_at)
-                .into_iter()
-                .map(VersionView::new)
-                .collect();
-            output(json, &views, render::versions)
-        }
+        } => crate::read::versions(&registry, &jurisdiction, known_at.as_deref(), json),
         Command::Revisions {
             jurisdiction,
             known_at,
-        } => {
-            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
-            let known_at = parse_known_at(known_at.as_deref())?;
-            let today = registry::today(Utc::now());
-            let timeline = registry.timeline();
-            let views: Vec<RevisionView> = standard(&timeline, &jurisdiction)?
-                .revisions(known_at)
-                .iter()
-                .map(|r| RevisionView::new(r, today))
-                .collect();
-            output(json, &views, render::revisions)
-        }
+        } => crate::read::revisions(&registry, &jurisdiction, known_at.as_deref(), json),
         Command::History {
             item,
             jurisdiction,
             known_at,
-        } => {
-            let item = ItemId::parse(&item).map_err(|e| Failure::User(e.to_string()))?;
-            let known_at = parse_known_at(known_at.as_deref())?;
-            let timeline = registry.timeline();
-            let jurisdiction = match jurisdiction {
-                Some(j) => parse_jurisdiction(&j)?,
-                None => match timeline.item_jurisdictions(&item) {
-                    [] => {
-                        return Err(Failure::User(format!(
-                            "no standard has an item {item}; list items with `stdreg edition CN`"
-                        )));
-                    }
-                    [one] => one.clone(),
-                    many => {
-                        let names: Vec<String> = many.iter().map(|j| j.to_string()).collect();
-                        return Err(Failure::User(format!(
-                            "item {item} exists in several standards ({}); choose one with --jurisdiction",
-                            names.join(", ")
-                        )));
-                    }
-                },
-            };
-            let standard = standard(&timeline, &jurisdiction)?;
-            let history = standard.history(&item, known_at).ok_or_else(|| {
-                Failure::User(format!(
-                    "standard {jurisdiction} has no item {item} as recorded at that time"
-                ))
-            })?;
-            output(json, &HistoryView::new(standard, &history), render::history)
-        }
+        } => crate::read::history(
+            &registry,
+            &item,
+            jurisdiction.as_deref(),
+            known_at.as_deref(),
+            json,
+        ),
         Command::Diff {
             jurisdiction,
             from,
             to,
-        } => {
-            let jurisdiction = parse_jurisdiction(&jurisdiction)?;
-            let (from_valid, from_known) = parse_point(&from, "--from")?;
-            let (to_valid, to_known) = parse_point(&to, "--to")?;
-            let timeline = registry.timeline();
-            let standard = standard(&timeline, &jurisdiction)?;
-            let a = standard.edition(from_valid, from_known);
-            let b = standard.edition(to_valid, to_known);
-            let diff = Diff::between(a.snapshot(), b.snapshot());
-            output(
-                json,
-                &DiffView::new(&diff, a.snapshot(), b.snapshot()),
-                render::diff,
-            )
-        }
+        } => crate::read::diff(&registry, &jurisdiction, &from, &to, json),
         Command::Search(args) => crate::search::run(&registry, &args, json),
         Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
             "bench is run before a store is opened"
@@ -347,17 +272,6 @@ pub(crate) fn print(text: &str) -> Result<(), Failure> {
     }
 }
 
-fn standard<'t>(
-    timeline: &'t timeline::Timeline,
-    jurisdiction: &Jurisdiction,
-) -> Result<&'t timeline::StandardTimeline, Failure> {
-    timeline.standard(jurisdiction).ok_or_else(|| {
-        Failure::User(format!(
-            "no standard is recorded for jurisdiction {jurisdiction}; run `stdreg import` to load the national standard, or check the code"
-        ))
-    })
-}
-
 pub(crate) fn parse_jurisdiction(text: &str) -> Result<Jurisdiction, Failure> {
     Jurisdiction::parse(text).map_err(|e| Failure::User(e.to_string()))
 }
@@ -390,10 +304,13 @@ pub(crate) fn parse_known_at(text: Option<&str>) -> Result<Option<DateTime<Utc>>
 }
 
 /// `DATE` or `DATE@INSTANT`.
-fn parse_point(text: &str, flag: &str) -> Result<(NaiveDate, Option<DateTime<Utc>>), Failure> {
+pub(crate) fn parse_point(text: &str, flag: &str) -> Result<Point, Failure> {
     match text.split_once('@') {
-        Some((date, instant)) => Ok((parse_date(date, flag)?, Some(parse_instant(instant, flag)?))),
-        None => Ok((parse_date(text, flag)?, None)),
+        Some((date, instant)) => Ok(Point::new(
+            parse_date(date, flag)?,
+            Some(parse_instant(instant, flag)?),
+        )),
+        None => Ok(Point::new(parse_date(text, flag)?, None)),
     }
 }
 

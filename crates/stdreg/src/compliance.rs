@@ -2,46 +2,33 @@
 
 use std::fmt::Write as _;
 
-use chrono::Utc;
 use compliance::levels::describe_level;
-use compliance::{
-    ComplianceError, ComplianceHistory, ComplianceReport, ComplianceSummary, Finding, Severity,
-};
+use compliance::{ComplianceHistory, ComplianceReport, ComplianceSummary, Finding, Severity};
 use registry::import::ImportFile;
 use registry::{ImportOutcome, Registry};
 use serde::Serialize;
 
-use crate::commands::{Failure, output, parse_date, parse_jurisdiction, parse_known_at};
+use crate::cli::PointArgs;
+use crate::commands::{Failure, output, parse_jurisdiction, parse_known_at};
 
 /// Most findings of one kind printed in full; the rest are counted (`--json` has them all).
 const FINDINGS_PER_KIND_SHOWN: usize = 5;
-
-fn user(error: ComplianceError) -> Failure {
-    Failure::User(error.to_string())
-}
 
 /// `stdreg compliance JURISDICTION [--valid-at] [--known-at] [--changes]`.
 pub fn compliance(
     registry: &Registry,
     jurisdiction: &str,
-    valid_at: Option<&str>,
-    known_at: Option<&str>,
+    at: &PointArgs,
     changes: bool,
     json: bool,
 ) -> Result<(), Failure> {
     let jurisdiction = parse_jurisdiction(jurisdiction)?;
-    let known_at = parse_known_at(known_at)?;
-    let timeline = registry.timeline();
     if changes {
-        let history = compliance::over_time(&timeline, &jurisdiction, known_at).map_err(user)?;
+        let known_at = parse_known_at(at.known_at.as_deref())?;
+        let history = registry.compliance_changes(&jurisdiction, known_at)?;
         return output(json, &history, render_history);
     }
-    let valid_at = match valid_at {
-        Some(text) => parse_date(text, "--valid-at")?,
-        None => registry::today(Utc::now()),
-    };
-    let report =
-        compliance::evaluate(&timeline, &jurisdiction, valid_at, known_at).map_err(user)?;
+    let report = registry.compliance(&jurisdiction, crate::read::point(at)?)?;
     output(json, &report, render_report)
 }
 
@@ -49,18 +36,11 @@ pub fn compliance(
 pub fn summary(
     registry: &Registry,
     parent: &str,
-    valid_at: Option<&str>,
-    known_at: Option<&str>,
+    at: &PointArgs,
     json: bool,
 ) -> Result<(), Failure> {
     let parent = parse_jurisdiction(parent)?;
-    let known_at = parse_known_at(known_at)?;
-    let valid_at = match valid_at {
-        Some(text) => parse_date(text, "--valid-at")?,
-        None => registry::today(Utc::now()),
-    };
-    let timeline = registry.timeline();
-    let summary = compliance::summarize(&timeline, &parent, valid_at, known_at).map_err(user)?;
+    let summary = registry.compliance_summary(&parent, crate::read::point(at)?)?;
     output(json, &summary, render_summary)
 }
 

@@ -10,6 +10,7 @@ mod compliance;
 mod export;
 mod migrate;
 mod mirror;
+mod read;
 mod render;
 mod search;
 mod serve;

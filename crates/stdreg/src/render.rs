@@ -2,11 +2,12 @@
 
 use std::fmt::Write;
 
-use domain::event::{FieldChange, FieldValue};
-use domain::model::{Known, ServiceStandard};
+use domain::event::{ChangeKind, FieldValue};
+use domain::model::{Known, Placement, ServiceStandard};
 use domain::text::Text;
 use registry::view::{
-    DiffView, EditionView, HistoryView, ItemDiffView, ItemView, RevisionView, VersionView,
+    DiffView, EditionView, FieldChangeView, HistoryView, ItemAtPoint, ItemDiffView, ItemView,
+    PlacementChange, RevisionView, VersionView,
 };
 
 use crate::commands::LogLine;
@@ -123,6 +124,68 @@ pub fn versions(views: &Vec<VersionView>) -> String {
     out
 }
 
+/// One item with the citation of the revision behind each field.
+pub fn item_at_point(view: &ItemAtPoint) -> String {
+    let mut out = String::new();
+    let known = view
+        .at
+        .known_at
+        .map_or("now".to_owned(), |t| t.to_rfc3339());
+    let _ = writeln!(
+        out,
+        "Item {} of standard {} on {} (as recorded {known})",
+        view.item_id, view.jurisdiction, view.at.valid_at
+    );
+    let Some(i) = &view.item else {
+        out.push_str("The item did not exist at that point, as recorded then.\n");
+        return out;
+    };
+    if !view.in_force {
+        out.push_str("The item was retired by then; as it last stood:\n");
+    }
+    item(&mut out, i, "");
+    out.push_str("Cited from:\n");
+    // One paragraph per document, naming the fields it stands behind.
+    let mut cited: Vec<(Vec<&str>, Option<&RevisionView>)> = Vec::new();
+    for c in &view.citations {
+        let id = c.revision.as_ref().map(|r| &r.info.id);
+        match cited.iter_mut().find(|(_, r)| r.map(|r| &r.info.id) == id) {
+            Some((fields, _)) => fields.push(c.field),
+            None => cited.push((vec![c.field], c.revision.as_ref())),
+        }
+    }
+    for (fields, revision) in cited {
+        let fields = fields.join(", ");
+        let Some(r) = revision else {
+            let _ = writeln!(out, "  {fields}: {NOT_ON_RECORD}");
+            continue;
+        };
+        let corrected = if r.corrected_by.is_empty() {
+            String::new()
+        } else {
+            let ids: Vec<String> = r.corrected_by.iter().map(|c| c.to_string()).collect();
+            format!("; corrected by {}", ids.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "  {fields}:\n    {} {}\n    document {}; issued by {} on {}; effective {}; recorded {}; {}{corrected}; {} source(s) (--json lists them)",
+            r.info.id,
+            r.info.title,
+            text(&r.info.document_no),
+            text(&r.info.issuers),
+            r.info
+                .issued_on
+                .as_known()
+                .map_or(NOT_ON_RECORD.to_owned(), |d| d.to_string()),
+            r.info.effective_from,
+            r.recorded_at.to_rfc3339(),
+            r.status,
+            r.info.sources.len()
+        );
+    }
+    out
+}
+
 pub fn revisions(views: &Vec<RevisionView>) -> String {
     let mut out = String::new();
     for r in views {
@@ -150,22 +213,46 @@ fn side(value: FieldValue<'_>) -> String {
     }
 }
 
-fn change(out: &mut String, c: &FieldChange, indent: &str) {
-    let (before, after) = c.sides();
-    if !before.is_known() && !after.is_known() {
-        let _ = writeln!(
+fn change(out: &mut String, c: &FieldChangeView, indent: &str) {
+    let field = c.change.field_name();
+    let (before, after) = c.change.sides();
+    let _ = match c.kind {
+        ChangeKind::ChangedNotOnRecord => writeln!(
             out,
-            "{indent}{}: changed; neither the old nor the new text is on record",
-            c.field_name()
-        );
-        return;
-    }
+            "{indent}{field}: changed; neither the old nor the new text is on record"
+        ),
+        ChangeKind::FirstOnRecord => writeln!(
+            out,
+            "{indent}{field}: first on record (no earlier text on record, so it may not have changed)\n{indent}  = {}",
+            side(after)
+        ),
+        ChangeKind::Changed | ChangeKind::NoLongerOnRecord => writeln!(
+            out,
+            "{indent}{field}: {}\n{indent}  -> {}",
+            side(before),
+            side(after)
+        ),
+    };
+}
+
+fn placement(value: &Placement) -> String {
+    let category = value
+        .category
+        .as_known()
+        .map_or(NOT_ON_RECORD.to_owned(), |c| format!("category {c}"));
+    let number = value
+        .number
+        .as_known()
+        .map_or(NOT_ON_RECORD.to_owned(), |n| format!("number {n}"));
+    format!("{category}, {number}")
+}
+
+fn placement_change(out: &mut String, value: &PlacementChange, indent: &str) {
     let _ = writeln!(
         out,
-        "{indent}{}: {}\n{indent}  -> {}",
-        c.field_name(),
-        side(before),
-        side(after)
+        "{indent}placement: {} -> {}",
+        placement(&value.before),
+        placement(&value.after)
     );
 }
 
@@ -187,8 +274,8 @@ pub fn history(view: &HistoryView) -> String {
             e.event.actor,
             e.event.reason
         );
-        if let Some((before, after)) = &e.placement {
-            let _ = writeln!(out, "    placement: {before:?} -> {after:?}");
+        if let Some(p) = &e.placement {
+            placement_change(&mut out, p, "    ");
         }
         for c in &e.changes {
             change(&mut out, c, "    ");
@@ -228,16 +315,22 @@ fn diff_items(out: &mut String, title: &str, items: &[ItemDiffView]) {
                 change(out, c, "    ");
             }
         }
-        if let Some((before, after)) = &i.placement {
-            let _ = writeln!(out, "    placement: {before:?} -> {after:?}");
+        if let Some(p) = &i.placement {
+            placement_change(out, p, "    ");
         }
     }
 }
 
 pub fn diff(view: &DiffView) -> String {
     let mut out = String::new();
-    if let Some((before, after)) = view.declared_item_count {
-        let _ = writeln!(out, "declared item count: {before:?} -> {after:?}");
+    if let Some(count) = view.declared_item_count {
+        let side = |n: Option<u32>| n.map_or(NOT_ON_RECORD.to_owned(), |n| n.to_string());
+        let _ = writeln!(
+            out,
+            "declared item count: {} -> {}",
+            side(count.before),
+            side(count.after)
+        );
     }
     for s in &view.structure {
         let _ = match (&s.before, &s.after) {
@@ -252,6 +345,11 @@ pub fn diff(view: &DiffView) -> String {
     diff_items(&mut out, "Merged", &view.merged);
     diff_items(&mut out, "Split", &view.split);
     diff_items(&mut out, "Changed", &view.changed);
+    diff_items(
+        &mut out,
+        "First on record (text missing from the sources before; not necessarily a change)",
+        &view.first_on_record,
+    );
     if out.is_empty() {
         out.push_str("No differences.\n");
     }

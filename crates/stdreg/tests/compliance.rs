@@ -66,6 +66,31 @@ fn the_bundled_examples_show_what_the_record_can_and_cannot_tell() {
                 "level_not_comparable",
             ],
         ),
+        // An implementation on record without an issue date may have been issued
+        // in time, though it took effect after the deadline: never "missing".
+        (
+            "310000",
+            "2024-06-01",
+            "not_determinable",
+            vec![
+                "publication_date_not_on_record",
+                "national_item_not_on_record",
+                "level_not_comparable",
+                "counterpart_not_on_record",
+            ],
+        ),
+        (
+            "310000",
+            "2021-12-01",
+            "not_determinable",
+            vec!["publication_date_not_on_record"],
+        ),
+        (
+            "350000",
+            "2021-12-01",
+            "not_determinable",
+            vec!["publication_date_not_on_record"],
+        ),
         ("460000", "2021-09-30", "not_due", vec![]),
         (
             "460000",
@@ -106,12 +131,26 @@ fn the_bundled_examples_show_what_the_record_can_and_cannot_tell() {
         dates,
         vec![
             ("2021-03-30", "not_due"),
-            ("2021-10-01", "non_compliant"),
+            ("2021-10-01", "not_determinable"),
             ("2022-01-06", "not_determinable"),
             ("2023-08-09", "not_determinable"),
             ("2024-02-10", "non_compliant"),
         ]
     );
+    // `--changes` agrees with the answer at each point.
+    for (jurisdiction, history) in [
+        ("350000", &history),
+        ("310000", &data.json(&["compliance", "310000", "--changes"])),
+    ] {
+        for change in history["changes"].as_array().unwrap() {
+            let day = change["valid_from"].as_str().unwrap();
+            let report = data.json(&["compliance", jurisdiction, "--valid-at", day]);
+            assert_eq!(
+                report["status"], change["status"],
+                "{jurisdiction} at {day}"
+            );
+        }
+    }
 
     let summary = data.json(&["compliance-summary", "CN", "--valid-at", "2025-01-01"]);
     assert_eq!(summary["rows"].as_array().unwrap().len(), 31);

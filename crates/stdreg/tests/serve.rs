@@ -37,13 +37,20 @@ fn cli(data_dir: &Path, args: &[&str]) -> String {
 
 /// Starts `stdreg serve --listen 127.0.0.1:0` and reads the bound address from its output.
 async fn start(data_dir: &Path, tokens: &Path) -> (Child, String, tokio::task::JoinHandle<()>) {
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .arg("serve")
         .args(["--listen", "127.0.0.1:0"])
         .arg("--data-dir")
         .arg(data_dir)
         .arg("--tokens")
-        .arg(tokens)
+        .arg(tokens);
+    start_command(command).await
+}
+
+/// Starts a `stdreg serve` command and reads the bound address from its output.
+async fn start_command(mut command: Command) -> (Child, String, tokio::task::JoinHandle<()>) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -352,4 +359,110 @@ fn correction() -> Value {
             "reason": "corrects the printed text"
         }]}
     })
+}
+
+/// Item ids of an edition as `stdreg edition --json` lists them: by aspect and category, then the unplaced.
+fn cli_item_order(store: &[&str], jurisdiction: &str, valid_at: &str) -> Vec<String> {
+    let mut args = store.to_vec();
+    args.extend(["edition", jurisdiction, "--valid-at", valid_at, "--json"]);
+    let output = std::process::Command::new(BIN)
+        .args(&args)
+        .output()
+        .expect("run stdreg");
+    assert!(
+        output.status.success(),
+        "stdreg {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let edition: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let placed = edition["aspects"]
+        .as_array()
+        .expect("aspects")
+        .iter()
+        .flat_map(|a| a["categories"].as_array().expect("categories").clone())
+        .flat_map(|c| c["items"].as_array().expect("items").clone());
+    placed
+        .chain(
+            edition["unplaced_items"]
+                .as_array()
+                .expect("unplaced")
+                .clone(),
+        )
+        .map(|i| i["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// Most versions of one standard compared, to bound the test's time.
+const VERSIONS_COMPARED_MAX: usize = 6;
+
+#[tokio::test]
+async fn the_command_line_and_graphql_list_every_edition_in_the_same_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The bundled data with the local examples, and a small synthetic store of the bench.
+    let bundled = dir.path().join("bundled");
+    cli(&bundled, &["import", "--local-examples"]);
+    let synthetic_db = dir.path().join("synthetic.db");
+    let workload = bench::synthetic::Workload {
+        seed: 11,
+        standards: 3,
+        revisions_per_standard: 10,
+    };
+    let generated = bench::synthetic::generate(workload, 1).expect("workload");
+    bench::load(&synthetic_db, &generated.standards)
+        .await
+        .expect("synthetic store");
+    let synthetic_url = format!("sqlite://{}", synthetic_db.display());
+    let synthetic_dir = dir.path().join("synthetic");
+    std::fs::create_dir(&synthetic_dir).expect("data directory");
+    let stores: [Vec<String>; 2] = [
+        vec!["--data-dir".into(), bundled.display().to_string()],
+        vec![
+            "--store".into(),
+            synthetic_url,
+            "--data-dir".into(),
+            synthetic_dir.display().to_string(),
+        ],
+    ];
+    const EVERY_EDITION: &str = r#"{ standards { jurisdiction versions { validFrom } } }"#;
+    const ITEMS: &str = r#"query($j: String!, $at: Date) { standard(jurisdiction: $j) { edition(validAt: $at) { items { id } } } }"#;
+    let mut compared = 0;
+    for store in &stores {
+        let store: Vec<&str> = store.iter().map(String::as_str).collect();
+        let mut command = Command::new(BIN);
+        command
+            .args(&store)
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        let (mut server, address, drain) = start_command(command).await;
+        let standards = graphql(&address, EVERY_EDITION, json!({}), None).await;
+        for standard in standards["standards"].as_array().expect("standards") {
+            let jurisdiction = standard["jurisdiction"].as_str().expect("jurisdiction");
+            let versions = standard["versions"].as_array().expect("versions");
+            for version in versions.iter().take(VERSIONS_COMPARED_MAX) {
+                let day = version["validFrom"].as_str().expect("date");
+                let answer = graphql(
+                    &address,
+                    ITEMS,
+                    json!({ "j": jurisdiction, "at": day }),
+                    None,
+                )
+                .await;
+                let served: Vec<String> = answer["standard"]["edition"]["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .map(|i| i["id"].as_str().expect("id").to_owned())
+                    .collect();
+                assert!(!served.is_empty(), "{jurisdiction} on {day}");
+                assert_eq!(
+                    served,
+                    cli_item_order(&store, jurisdiction, day),
+                    "{jurisdiction} on {day}"
+                );
+                compared += 1;
+            }
+        }
+        server.kill().await.expect("stop the server");
+        drain.abort();
+    }
+    assert!(compared >= 10, "only {compared} editions compared");
 }

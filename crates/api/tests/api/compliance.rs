@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use domain::ids::Jurisdiction;
 use registry::import::ImportFile;
+use registry::query::Point;
 use serde_json::{Value, json};
 
 use crate::{Harness, code};
@@ -83,16 +84,14 @@ async fn standard_compliance_agrees_with_the_compliance_crate() {
             .data(&query, json!({ "j": jurisdiction, "at": valid_at }))
             .await;
         let day = valid_at.map_or(today, |d| d.parse::<NaiveDate>().expect("date"));
-        let report = {
-            let timeline = h.state.registry.timeline();
-            compliance::evaluate(
-                &timeline,
+        let report = h
+            .state
+            .registry
+            .compliance(
                 &Jurisdiction::parse(jurisdiction).expect("code"),
-                day,
-                None,
+                Point::new(day, None),
             )
-            .expect("report")
-        };
+            .expect("report");
         let served = actual(data["standard"]["compliance"].clone());
         assert_eq!(served, expected(&report), "{jurisdiction} at {day}");
         if !status.is_empty() {
@@ -176,15 +175,11 @@ async fn compliance_changes_agree_with_over_time() {
             json!({}),
         )
         .await;
-    let history = {
-        let timeline = h.state.registry.timeline();
-        compliance::over_time(
-            &timeline,
-            &Jurisdiction::parse("350000").expect("code"),
-            None,
-        )
-        .expect("history")
-    };
+    let history = h
+        .state
+        .registry
+        .compliance_changes(&Jurisdiction::parse("350000").expect("code"), None)
+        .expect("history");
     let kinds = |findings: &[compliance::Finding]| -> Vec<Value> {
         findings
             .iter()
@@ -222,16 +217,14 @@ async fn the_summary_lists_every_province() {
         )
         .await;
     let summary = &data["complianceSummary"];
-    let expected = {
-        let timeline = h.state.registry.timeline();
-        compliance::summarize(
-            &timeline,
+    let expected = h
+        .state
+        .registry
+        .compliance_summary(
             &Jurisdiction::national(),
-            NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"),
-            None,
+            Point::new(NaiveDate::from_ymd_opt(2025, 1, 1).expect("date"), None),
         )
-        .expect("summary")
-    };
+        .expect("summary");
     assert_eq!(summary["parent"], "CN");
     assert_eq!(summary["parentName"], "全国");
     assert_eq!(summary["truncated"], false);

@@ -2,9 +2,8 @@
 //! own views (what `stdreg … --json` prints).
 
 use chrono::NaiveDate;
-use registry::view::{DiffView, HistoryView, VersionView};
+use registry::query::Point;
 use serde_json::{Value, json};
-use timeline::Diff;
 
 use crate::{Harness, code};
 
@@ -94,17 +93,20 @@ async fn item_fields_are_null_exactly_when_not_on_record() {
     let items = data["standard"]["edition"]["items"]
         .as_array()
         .expect("items");
-    let timeline = h.state.registry.timeline();
-    let standard = timeline
-        .standard(&domain::ids::Jurisdiction::national())
-        .expect("CN");
     let day = NaiveDate::parse_from_str("2022-06-01", "%Y-%m-%d").expect("date");
-    let edition = standard.edition(day, None);
-    let snapshot = edition.snapshot().expect("in force");
+    let edition = h
+        .state
+        .registry
+        .edition(
+            &domain::ids::Jurisdiction::national(),
+            Point::new(day, None),
+        )
+        .expect("CN");
+    assert!(edition.in_force);
     let mut nulls = 0;
     for item in items {
         let id = domain::ids::ItemId::parse(item["id"].as_str().expect("id")).expect("id");
-        let state = &snapshot.items[&id];
+        let state = &edition.item(&id).expect("in the edition").item;
         let fields = &state.fields;
         let cases = [
             ("name", state.name.is_known()),
@@ -137,17 +139,14 @@ async fn versions_agree_with_the_registry_views() {
             json!({}),
         )
         .await;
-    let expected: Vec<Value> = {
-        let timeline = h.state.registry.timeline();
-        let standard = timeline
-            .standard(&domain::ids::Jurisdiction::national())
-            .expect("CN");
-        standard
-            .versions(None)
-            .into_iter()
-            .map(|v| serde_json::to_value(VersionView::new(v)).expect("json"))
-            .collect()
-    };
+    let expected: Vec<Value> = h
+        .state
+        .registry
+        .versions(&domain::ids::Jurisdiction::national(), None)
+        .expect("CN")
+        .iter()
+        .map(|v| serde_json::to_value(v).expect("json"))
+        .collect();
     let got = data["standard"]["versions"].as_array().expect("versions");
     assert_eq!(got.len(), expected.len());
     assert!(got.len() >= 2, "2021 edition and 2023 adjustment");
@@ -182,15 +181,22 @@ async fn diff_agrees_with_the_registry_views() {
         )
         .await;
     let view = {
-        let timeline = h.state.registry.timeline();
-        let standard = timeline
-            .standard(&domain::ids::Jurisdiction::national())
-            .expect("CN");
-        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-        let a = standard.edition(day("2022-01-01"), None);
-        let b = standard.edition(day("2024-01-01"), None);
-        let diff = Diff::between(a.snapshot(), b.snapshot());
-        serde_json::to_value(DiffView::new(&diff, a.snapshot(), b.snapshot())).expect("json")
+        let day = |s: &str| {
+            Point::new(
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date"),
+                None,
+            )
+        };
+        let diff = h
+            .state
+            .registry
+            .diff(
+                &domain::ids::Jurisdiction::national(),
+                day("2022-01-01"),
+                day("2024-01-01"),
+            )
+            .expect("diff");
+        serde_json::to_value(diff).expect("json")
     };
     let diff = &data["standard"]["diff"];
     assert_eq!(diff["isEmpty"], false);
@@ -235,13 +241,13 @@ async fn item_history_and_lineage_agree_with_the_registry_views() {
             )
             .await;
         let view = {
-            let timeline = h.state.registry.timeline();
-            let standard = timeline
-                .standard(&domain::ids::Jurisdiction::national())
-                .expect("CN");
             let item = domain::ids::ItemId::parse(id).expect("id");
-            let history = standard.history(&item, None).expect("history");
-            serde_json::to_value(HistoryView::new(standard, &history)).expect("json")
+            let history = h
+                .state
+                .registry
+                .history(Some(&domain::ids::Jurisdiction::national()), &item, None)
+                .expect("history");
+            serde_json::to_value(history).expect("json")
         };
         let item = &data["standard"]["item"];
         let entries = item["history"].as_array().expect("history");
