@@ -53,12 +53,10 @@ const DOES_IO: &[(&str, &str)] = &[
 /// must not reach around it into the index (docs/ARCHITECTURE.md).
 const FRONT_ENDS: &[&str] = &["api", "grpc", "stdreg", "bench", "site"];
 
-/// Front ends that still use `timeline` directly.
-// TODO(issue 11): the read model (`registry::query`) is replacing their
-// direct use of `timeline`; remove each crate from this list as it moves,
-// until the list is empty. The test fails if a crate not listed here gains the
-// dependency, and if a listed crate no longer has it (so the list only shrinks).
-const FRONT_ENDS_STILL_ON_TIMELINE: &[&str] = &["api", "bench", "stdreg"];
+/// The one front end that reaches the index itself: the bench times index
+/// lookups against the naive fold, through registry's `index-access` feature.
+/// Every other front end asks `registry::query`.
+const MEASURES_THE_INDEX: &[&str] = &["bench"];
 
 struct Graph {
     /// Package id to name.
@@ -204,7 +202,7 @@ fn front_ends_use_the_query_layer_not_the_index() {
         .filter(|f| graph.members.contains_key(*f))
         .filter(|f| graph.direct(f).contains("timeline"))
         .collect();
-    let allowed: BTreeSet<&str> = FRONT_ENDS_STILL_ON_TIMELINE.iter().copied().collect();
+    let allowed: BTreeSet<&str> = MEASURES_THE_INDEX.iter().copied().collect();
     let new: Vec<&&str> = on_timeline.difference(&allowed).collect();
     assert!(
         new.is_empty(),
@@ -213,7 +211,40 @@ fn front_ends_use_the_query_layer_not_the_index() {
     let moved: Vec<&&str> = allowed.difference(&on_timeline).collect();
     assert!(
         moved.is_empty(),
-        "{moved:?} no longer depend on timeline: remove them from FRONT_ENDS_STILL_ON_TIMELINE"
+        "{moved:?} no longer depend on timeline: remove them from MEASURES_THE_INDEX"
+    );
+}
+
+#[test]
+fn only_the_bench_opens_the_index() {
+    // `Registry::index` hands out the timeline; only what measures it may enable it.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--no-deps"])
+        .args(["--manifest-path", manifest])
+        .output()
+        .expect("run cargo metadata");
+    assert!(out.status.success(), "cargo metadata failed");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON");
+    let mut opening: Vec<String> = Vec::new();
+    for package in json["packages"].as_array().expect("packages") {
+        for dependency in package["dependencies"].as_array().expect("dependencies") {
+            let enables = dependency["features"]
+                .as_array()
+                .expect("features")
+                .iter()
+                .any(|f| f == "index-access");
+            if dependency["name"] == "registry" && enables {
+                opening.push(package["name"].as_str().expect("name").to_owned());
+            }
+        }
+    }
+    opening.sort();
+    opening.dedup();
+    assert_eq!(
+        opening, MEASURES_THE_INDEX,
+        "only the bench may enable registry's index-access feature"
     );
 }
 
