@@ -60,7 +60,7 @@ pub struct SearchKind {
 pub fn measure(registry: &Registry, seed: u64) -> Result<SearchFigures, Error> {
     let mut figures = SearchFigures::default();
     let words = {
-        let timeline = registry.timeline();
+        let timeline = registry.index();
         let started = Instant::now();
         let mut index = SearchIndex::default();
         for standard in timeline.standards() {
@@ -78,7 +78,7 @@ pub fn measure(registry: &Registry, seed: u64) -> Result<SearchFigures, Error> {
     figures.terms = stats.terms;
     figures.texts = stats.texts;
     figures.postings = stats.postings;
-    let span = record_span(&registry.timeline());
+    let span = record_span(&registry.index());
     let mut rng = Rng::derive(seed, 0x5ea8);
     for (n, chars) in [1, 2, 4].into_iter().enumerate() {
         for history in [false, true] {
@@ -107,7 +107,7 @@ pub fn measure(registry: &Registry, seed: u64) -> Result<SearchFigures, Error> {
     for word in words[2].iter().take(SEARCHES_COMPARED) {
         let when = point(&mut rng, span);
         let started = Instant::now();
-        let expected = naive_scan(&registry.timeline(), word, when);
+        let expected = naive_scan(&registry.index(), word, when);
         naive.push(started.elapsed().as_nanos().min(u128::from(u64::MAX)) as u64);
         let found = every_hit(registry, word, when)?;
         figures.compared += 1;
