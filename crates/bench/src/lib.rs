@@ -18,6 +18,7 @@ pub mod http;
 pub mod limits;
 pub mod machine;
 pub mod measure;
+pub mod pages;
 mod report;
 mod rng;
 pub mod search;
@@ -28,6 +29,7 @@ pub use append::{AppendFigures, AppendPlan};
 pub use http::{HttpFigures, HttpPlan};
 pub use machine::{Latency, Machine};
 pub use measure::{SizeFigures, measure_store};
+pub use pages::PagesFigures;
 pub use synthetic::{Coverage, Generated, Workload};
 
 use limits::*;
@@ -227,6 +229,8 @@ pub struct Report {
     pub cold_start: Option<ColdStart>,
     pub append: Vec<AppendFigures>,
     pub http: Option<HttpFigures>,
+    /// The site's standard and item pages beside the GraphQL edition query.
+    pub pages: Option<PagesFigures>,
     /// Why a figure is missing.
     pub left_out: Vec<String>,
 }
@@ -367,6 +371,19 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
             None
         }
     };
+    let pages = match (&config.http, &config.children) {
+        (Some(plan), Some(children)) => {
+            let dir = temp_dir(config)?;
+            let figures = pages::run(plan, &children.exe, dir.path(), progress).await?;
+            dir.close()?;
+            Some(figures)
+        }
+        (Some(_), None) => {
+            left_out.push("site pages over HTTP: no stdreg binary to serve them".into());
+            None
+        }
+        (None, _) => None,
+    };
     Ok(Report {
         machine,
         seed: config.seed,
@@ -375,6 +392,7 @@ pub async fn run(config: &Config, progress: &mut dyn FnMut(&str)) -> Result<Repo
         cold_start,
         append,
         http,
+        pages,
         left_out,
     })
 }

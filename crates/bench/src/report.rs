@@ -287,6 +287,9 @@ impl fmt::Display for Report {
                 http_run(f, run)?;
             }
         }
+        if let Some(p) = &self.pages {
+            pages(f, p)?;
+        }
         if let Some(c) = &self.cold_start {
             writeln!(f)?;
             writeln!(
@@ -309,4 +312,44 @@ impl fmt::Display for Report {
         }
         Ok(())
     }
+}
+
+/// The site's pages beside the GraphQL answer with the same content.
+fn pages(f: &mut fmt::Formatter<'_>, p: &crate::PagesFigures) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(
+        f,
+        "site pages beside the GraphQL edition query ({}; target: a page costs at most 2x the GraphQL answer)",
+        p.placement
+    )?;
+    writeln!(
+        f,
+        "  {:<48} {:>5} {:>9} {:>10} {:>10} {:>9} {:>7} {:>7}",
+        "target", "conns", "bytes", "req/s", "p50", "p99", "errors", "cost"
+    )?;
+    let mut graphql_rps = None;
+    for t in &p.targets {
+        if t.target.starts_with("POST") {
+            graphql_rps = Some(t.requests_per_second);
+        }
+        let cost = graphql_rps
+            .filter(|g| t.requests_per_second > 0.0 && *g > 0.0)
+            .map_or_else(
+                || "-".to_owned(),
+                |g| format!("{:.2}x", g / t.requests_per_second),
+            );
+        writeln!(
+            f,
+            "  {:<48} {:>5} {:>9} {:>10.0} {:>10} {:>9} {:>7} {:>7}",
+            t.target,
+            t.connections,
+            t.response_bytes,
+            t.requests_per_second,
+            micros(t.latency.p50_ns),
+            micros(t.latency.p99_ns),
+            t.errors.total(),
+            cost
+        )?;
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ pub mod bundled;
 pub mod bundled_local;
 pub mod codec;
 pub mod import;
+pub mod page;
 pub mod query;
 pub mod search;
 mod service;

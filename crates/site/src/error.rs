@@ -33,6 +33,9 @@ pub enum SiteError {
     /// The read model cannot answer (unknown standard, item or revision, a reversed comparison, …).
     #[error("{message}")]
     Query { status: StatusCode, message: String },
+    /// A download could not be written: a fault of this program.
+    #[error("the download could not be written: {0}")]
+    Download(String),
     /// A template failed to render: a fault of this program, not of the request.
     #[error("the page could not be rendered")]
     Render(#[from] askama::Error),
@@ -49,7 +52,7 @@ impl SiteError {
             | SiteError::BadRevision(_) => StatusCode::NOT_FOUND,
             SiteError::BadKnownAt(_) | SiteError::BadPage(_) => StatusCode::BAD_REQUEST,
             SiteError::Query { status, .. } => *status,
-            SiteError::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            SiteError::Render(_) | SiteError::Download(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -95,4 +98,20 @@ impl IntoResponse for SiteError {
 /// Any path the site does not publish.
 pub async fn fallback(uri: Uri) -> SiteError {
     SiteError::NoSuchPath(uri.path().to_owned())
+}
+
+impl From<registry::query::QueryError> for SiteError {
+    fn from(error: registry::query::QueryError) -> Self {
+        use registry::query::QueryError;
+        let status = match &error {
+            QueryError::ReversedDiff { .. } | QueryError::AmbiguousItem { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            _ => StatusCode::NOT_FOUND,
+        };
+        SiteError::Query {
+            status,
+            message: error.to_string(),
+        }
+    }
 }

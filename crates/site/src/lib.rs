@@ -10,7 +10,10 @@
 //! The paths are a public contract, documented in `docs/site.md`.
 
 mod assets;
+mod atom;
+mod cite;
 mod conditional;
+mod download;
 mod error;
 mod format;
 mod pages;
@@ -56,6 +59,29 @@ pub fn router(state: SiteState) -> Router {
         .route("/", get(pages::home::page))
         .route("/graphiql", get(assets::graphiql))
         .route("/assets/{*file}", get(assets::file))
+        .route("/feed.atom", get(pages::feeds::all))
+        .route("/{jurisdiction}/feed.atom", get(pages::feeds::standard))
+        .route(
+            "/compliance/{code}/{date}",
+            get(pages::compliance::locality),
+        )
+        .route(
+            "/compliance/summary/{parent}/{date}",
+            get(pages::compliance::summary),
+        )
+        .route("/search", get(pages::search::page))
+        .route("/revisions/{id}", get(pages::revision::page))
+        .route("/{jurisdiction}", get(pages::standard::today))
+        .route("/{jurisdiction}/{date}", get(pages::standard::page))
+        .route(
+            "/{jurisdiction}/{date}/items/{item}",
+            get(pages::item::page),
+        )
+        .route("/{jurisdiction}/compare", get(pages::compare::form))
+        .route(
+            "/{jurisdiction}/compare/{from}/{to}",
+            get(pages::compare::page),
+        )
         .fallback(error::fallback)
         .with_state(state)
 }

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // the pages of the read model use the rest; they land next
 //! Parsing what a path or query string carries; each failure says what was
 //! expected.
 
@@ -15,6 +14,15 @@ pub struct PageQuery {
     pub known_at: Option<String>,
     /// A page of a feed, from 1.
     pub page: Option<String>,
+    /// The date a form asks for (`/{jurisdiction}?date=`), redirected to its path.
+    pub date: Option<String>,
+    /// The two dates a comparison form asks for (`/{jurisdiction}/compare?from=&to=`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// A search's words (`/search?q=`), the standard it is limited to, and its page cursor.
+    pub q: Option<String>,
+    pub jurisdiction: Option<String>,
+    pub after: Option<String>,
 }
 
 impl PageQuery {

@@ -172,7 +172,6 @@ impl Browser {
             .expect("run a script")
     }
 
-    #[allow(dead_code)] // the pages of the read model use it; they land next
     /// Follows the first link whose text contains `text` and returns the new URL.
     async fn follow(&self, text: &str) -> String {
         let link = self
@@ -297,6 +296,97 @@ async fn check_page(browser: &Browser, origin: &str, name: &str, path: &str, exp
     browser.screenshots(name).await;
 }
 
+/// Every page, what it must show of the bundled data.
+const PAGES: &[(&str, &str, &[&str])] = &[
+    (
+        "home",
+        "/",
+        &[
+            "国家基本公共服务标准登记簿",
+            "记录截至",
+            "上海市基本公共服务实施标准",
+        ],
+    ),
+    (
+        "standard-2022-06-01",
+        "/CN/2022-06-01",
+        &[
+            "2022-06-01 施行的合并文本",
+            "国家基本公共服务标准(2021年版)",
+            "幼有所育",
+            "农村免费孕前优生健康检查",
+            "未记录",
+            "已登记、尚未生效的修订",
+            "国家基本公共服务标准(2023年版)",
+        ],
+    ),
+    (
+        "standard-not-in-force",
+        "/CN/2020-01-01",
+        &["该日没有施行中的文本在册", "2021-03-30"],
+    ),
+    (
+        "compare-2023-adjustment",
+        "/CN/compare/2022-06-01/2024-01-01",
+        &[
+            "新增",
+            "增补叶酸预防神经管缺陷服务",
+            "收听广播",
+            "首次记录",
+            "80",
+            "81",
+        ],
+    ),
+    (
+        "item-radio-listening",
+        "/CN/2024-01-01/items/radio-listening",
+        &[
+            "收听广播",
+            "提供不少于15套广播节目",
+            "时间线",
+            "国家基本公共服务标准(2023年版)",
+            "GB/T 7714-2015",
+            "CSL-JSON",
+            "签名检查点",
+        ],
+    ),
+    (
+        "revision-cn-2023",
+        "/revisions/cn-2023",
+        &[
+            "国家基本公共服务标准(2023年版)",
+            "影响",
+            "增补叶酸预防神经管缺陷服务",
+            "GB/T 7714-2015",
+        ],
+    ),
+    (
+        "compliance-shanghai",
+        "/compliance/310000/2024-07-01",
+        &["上海市", "达标情况", "结论"],
+    ),
+    (
+        "compliance-summary",
+        "/compliance/summary/CN/2024-07-01",
+        &["上海市", "北京市", "未达标"],
+    ),
+    (
+        "search",
+        "/search?q=%E5%B9%BF%E6%92%AD&date=2024-01-01",
+        &["检索", "收听广播", "2023-08-09"],
+    ),
+    (
+        "not-found-jurisdiction",
+        "/XX/2022-06-01",
+        &["未找到", "is not a jurisdiction"],
+    ),
+    (
+        "not-found-item",
+        "/CN/2022-06-01/items/no-such-item",
+        &["未找到", "has no item no-such-item"],
+    ),
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_site_in_a_browser() {
     let Some(tools) = tools_or_skip() else {
@@ -306,22 +396,49 @@ async fn the_site_in_a_browser() {
     let origin = format!("http://{}", server.address);
     let browser = Browser::start(tools).await;
 
-    check_page(
-        &browser,
-        &origin,
-        "home",
-        "/",
-        &["国家基本公共服务标准登记簿", "记录截至"],
-    )
-    .await;
-    check_page(
-        &browser,
-        &origin,
-        "not-found",
-        "/no/such/page/here",
-        &["未找到", "/no/such/page/here"],
-    )
-    .await;
+    for (name, path, expected) in PAGES {
+        check_page(&browser, &origin, name, path, expected).await;
+    }
+
+    // A reader's way: the home page to the standard, an item, its documents.
+    browser.goto(&format!("{origin}/")).await;
+    let url = browser.follow("今日施行的国家标准").await;
+    assert!(url.contains("/CN/"), "home → standard: {url}");
+    browser.goto(&format!("{origin}/CN/2024-01-01")).await;
+    let url = browser.follow("收听广播").await;
+    assert!(
+        url.ends_with("/CN/2024-01-01/items/radio-listening"),
+        "standard → item: {url}"
+    );
+    let url = browser.follow("cn-2023").await;
+    assert!(
+        url.ends_with("/revisions/cn-2023"),
+        "item → revision: {url}"
+    );
+    let url = browser.follow("增补叶酸预防神经管缺陷服务").await;
+    assert!(
+        url.contains("/items/folic-acid-ntd-prevention"),
+        "revision → item: {url}"
+    );
+    // The forms work without JavaScript: a date, and two dates to compare.
+    browser.goto(&format!("{origin}/CN/2022-06-01")).await;
+    let url = browser.follow("下一版本").await;
+    assert!(url.ends_with("/CN/2023-08-09"), "next version: {url}");
+    browser
+        .goto(&format!(
+            "{origin}/CN/compare?from=2022-06-01&to=2024-01-01"
+        ))
+        .await;
+    let url = browser
+        .client()
+        .current_url()
+        .await
+        .expect("url")
+        .to_string();
+    assert!(
+        url.ends_with("/CN/compare/2022-06-01/2024-01-01"),
+        "compare form: {url}"
+    );
 
     // GraphiQL loads from the server alone and runs its query.
     browser.goto(&format!("{origin}/graphiql")).await;
@@ -346,4 +463,165 @@ async fn the_site_in_a_browser() {
     browser.screenshots("graphiql").await;
 
     browser.close().await;
+}
+
+/// One HTTP/1.0 GET: status, headers (lowercase names), body.
+fn get(
+    address: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(WAIT)).expect("timeout");
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{extra}\r\n"
+    )
+    .expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, response[split + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn feeds_downloads_and_validators_over_http() {
+    let (_scratch, server) = serve();
+    let address = &server.address;
+
+    // Atom, read by an independent parser: newest first, one entry per revision, linked.
+    for path in ["/feed.atom", "/CN/feed.atom"] {
+        let (status, headers, body) = get(address, path, &[]);
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            header(&headers, "content-type").is_some_and(|t| t.starts_with("application/atom+xml"))
+        );
+        let feed = feed_rs::parser::parse(&body[..]).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(!feed.entries.is_empty(), "{path} has entries");
+        let updated: Vec<_> = feed.entries.iter().map(|e| e.updated).collect();
+        assert!(
+            updated.windows(2).all(|w| w[0] >= w[1]),
+            "{path}: newest first"
+        );
+        let cn_2023 = feed
+            .entries
+            .iter()
+            .find(|e| {
+                e.title
+                    .as_ref()
+                    .is_some_and(|t| t.content.contains("2023年版"))
+            })
+            .unwrap_or_else(|| panic!("{path} lists the 2023 adjustment"));
+        assert!(
+            cn_2023
+                .links
+                .iter()
+                .any(|l| l.href.ends_with("/revisions/cn-2023"))
+        );
+        let content = cn_2023
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone())
+            .unwrap_or_default();
+        assert!(
+            content.contains("增补叶酸预防神经管缺陷服务"),
+            "{path}: effects in the entry"
+        );
+    }
+    let (_, _, body) = get(address, "/CN/feed.atom", &[]);
+    let national = feed_rs::parser::parse(&body[..]).expect("national feed");
+    assert!(
+        national
+            .entries
+            .iter()
+            .all(|e| !e.title.as_ref().is_some_and(|t| t.content.contains("上海"))),
+        "the national feed holds national revisions only"
+    );
+
+    // Downloads: CSV with a byte order mark, JSON of the same edition.
+    let (status, headers, csv) = get(address, "/CN/2022-06-01.csv", &[]);
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").is_some_and(|t| t.starts_with("text/csv")));
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+    let text = String::from_utf8(csv[3..].to_vec()).expect("utf-8");
+    assert!(text.contains("农村免费孕前优生健康检查"));
+    let rows = text.lines().count() - 1;
+    let (_, _, json) = get(address, "/CN/2022-06-01.json", &[]);
+    let json: Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(json["valid_at"], "2022-06-01");
+    assert_eq!(
+        json["item_count"].as_u64(),
+        Some(rows as u64),
+        "one row per item"
+    );
+
+    // Conditional GET: the same page again is not sent twice.
+    let (status, headers, _) = get(address, "/CN/2022-06-01", &[]);
+    assert_eq!(status, 200);
+    let etag = header(&headers, "etag").expect("an ETag").to_owned();
+    let modified = header(&headers, "last-modified")
+        .expect("Last-Modified")
+        .to_owned();
+    let (status, _, body) = get(address, "/CN/2022-06-01", &[("If-None-Match", &etag)]);
+    assert_eq!((status, body.len()), (304, 0));
+    let (status, _, _) = get(
+        address,
+        "/CN/2022-06-01",
+        &[("If-Modified-Since", &modified)],
+    );
+    assert_eq!(status, 304);
+
+    // What does not exist says so, with the right status.
+    let table: &[(&str, u16, &str)] = &[
+        ("/XX/2022-06-01", 404, "is not a jurisdiction"),
+        ("/990000/2022-06-01", 404, "standards on record:"),
+        ("/CN/2022-13-45", 404, "is not a date"),
+        ("/CN/2022-06-01/items/no-such-item", 404, "has no item"),
+        ("/revisions/no-such-revision", 404, "is not recorded"),
+        ("/CN/compare/2024-01-01/2022-01-01", 400, "swap them"),
+        (
+            "/CN/2022-06-01?known_at=yesterday",
+            400,
+            "is not a record time",
+        ),
+        ("/no/such/page/at/all", 404, "nothing is published at"),
+    ];
+    for (path, expected, needle) in table {
+        let (status, _, body) = get(address, path, &[]);
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, *expected, "{path}: {body}");
+        assert!(
+            body.contains(needle),
+            "{path} should say '{needle}': {body}"
+        );
+    }
+    let (status, headers, _) = get(address, "/CN", &[]);
+    assert_eq!(status, 303);
+    assert!(header(&headers, "location").is_some_and(|l| l.starts_with("/CN/")));
 }

@@ -1,9 +1,11 @@
-//! `/`: the standards on record, what is in force today, latest revisions, what is pending.
+//! `/`: the standards on record, what is in force today, their latest
+//! revisions and what is pending.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use registry::view::StandardSummary;
 
 use super::{Ask, Chrome};
 use crate::SiteState;
@@ -14,6 +16,8 @@ use crate::params::PageQuery;
 #[template(path = "home.html")]
 struct HomePage {
     chrome: Chrome,
+    standards: Vec<StandardSummary>,
+    keep: String,
 }
 
 pub async fn page(
@@ -25,7 +29,15 @@ pub async fn page(
     if let Some(unchanged) = ask.unchanged(&headers) {
         return Ok(unchanged);
     }
+    let standards = ask.registry.standards(ask.today, ask.known_at);
     let mut chrome = ask.chrome("首页", Vec::new());
-    chrome.times = Some(ask.times("/", None));
-    ask.html(StatusCode::OK, &HomePage { chrome })
+    chrome.times = Some(ask.times("/", Some(ask.today)));
+    ask.html(
+        StatusCode::OK,
+        &HomePage {
+            chrome,
+            standards,
+            keep: ask.keep(),
+        },
+    )
 }

@@ -1,8 +1,14 @@
-#![allow(dead_code)] // the pages of the read model use the rest; they land next
 //! The pages. Each handler parses its path, asks the read model one question
 //! and renders the view it gets inside the shared chrome (`base.html`).
 
+pub mod compare;
+pub mod compliance;
+pub mod feeds;
 pub mod home;
+pub mod item;
+pub mod revision;
+pub mod search;
+pub mod standard;
 
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -192,5 +198,16 @@ impl Ask {
             .into_response();
         self.validators.apply(&mut response);
         response
+    }
+}
+
+/// What a standard is called: the national one, or a locality's by its name where on record.
+pub fn standard_name(jurisdiction: &domain::ids::Jurisdiction) -> String {
+    if jurisdiction.is_national() {
+        return "国家基本公共服务标准".to_owned();
+    }
+    match ::compliance::divisions::name(jurisdiction) {
+        Some(name) => format!("{name}基本公共服务实施标准"),
+        None => format!("{jurisdiction} 基本公共服务实施标准"),
     }
 }
