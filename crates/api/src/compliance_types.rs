@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
-use compliance::divisions;
 use compliance::levels::{self, Incomparable};
 use domain::ids::{ItemId, Jurisdiction, RevisionId};
 
@@ -70,6 +69,7 @@ fn item_id(id: &ItemId) -> ID {
 
 /// The overall answer for one locality at one point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::ComplianceStatus")]
 pub(crate) enum ComplianceStatus {
     /// Every check that applies passes on the record.
     Compliant,
@@ -82,19 +82,9 @@ pub(crate) enum ComplianceStatus {
     NotDue,
 }
 
-impl From<compliance::ComplianceStatus> for ComplianceStatus {
-    fn from(value: compliance::ComplianceStatus) -> Self {
-        match value {
-            compliance::ComplianceStatus::Compliant => ComplianceStatus::Compliant,
-            compliance::ComplianceStatus::NonCompliant => ComplianceStatus::NonCompliant,
-            compliance::ComplianceStatus::NotDeterminable => ComplianceStatus::NotDeterminable,
-            compliance::ComplianceStatus::NotDue => ComplianceStatus::NotDue,
-        }
-    }
-}
-
 /// How much a finding weighs in the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::Severity")]
 pub(crate) enum Severity {
     /// A rule is broken on the record.
     Violation,
@@ -104,18 +94,9 @@ pub(crate) enum Severity {
     Notice,
 }
 
-impl From<compliance::Severity> for Severity {
-    fn from(value: compliance::Severity) -> Self {
-        match value {
-            compliance::Severity::Violation => Severity::Violation,
-            compliance::Severity::Undetermined => Severity::Undetermined,
-            compliance::Severity::Notice => Severity::Notice,
-        }
-    }
-}
-
 /// What a finding is about; each kind has one severity (docs/compliance.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::FindingKind")]
 pub(crate) enum FindingKind {
     /// The deadline passed and no implementation of the national edition in force is on record.
     ImplementationMissing,
@@ -144,28 +125,9 @@ pub(crate) enum FindingKind {
     CounterpartNotOnRecord,
 }
 
-impl From<compliance::FindingKind> for FindingKind {
-    fn from(value: compliance::FindingKind) -> Self {
-        use compliance::FindingKind as K;
-        match value {
-            K::ImplementationMissing => FindingKind::ImplementationMissing,
-            K::PublishedLate => FindingKind::PublishedLate,
-            K::PublicationDateNotOnRecord => FindingKind::PublicationDateNotOnRecord,
-            K::NationalItemMissing => FindingKind::NationalItemMissing,
-            K::NationalItemNotOnRecord => FindingKind::NationalItemNotOnRecord,
-            K::LevelBelow => FindingKind::LevelBelow,
-            K::LevelNotComparable => FindingKind::LevelNotComparable,
-            K::LevelAbove => FindingKind::LevelAbove,
-            K::BeyondScopeWithoutAssessment => FindingKind::BeyondScopeWithoutAssessment,
-            K::BeyondScopeWithAssessment => FindingKind::BeyondScopeWithAssessment,
-            K::CounterpartRetired => FindingKind::CounterpartRetired,
-            K::CounterpartNotOnRecord => FindingKind::CounterpartNotOnRecord,
-        }
-    }
-}
-
 /// How a local level stands against the level it is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::levels::Outcome")]
 pub(crate) enum LevelOutcome {
     /// Stricter than the reference: more of a floor, less of a ceiling.
     Exceeds,
@@ -175,19 +137,9 @@ pub(crate) enum LevelOutcome {
     NotComparable,
 }
 
-impl From<levels::Outcome> for LevelOutcome {
-    fn from(value: levels::Outcome) -> Self {
-        match value {
-            levels::Outcome::Exceeds => LevelOutcome::Exceeds,
-            levels::Outcome::Meets => LevelOutcome::Meets,
-            levels::Outcome::Below => LevelOutcome::Below,
-            levels::Outcome::NotComparable => LevelOutcome::NotComparable,
-        }
-    }
-}
-
 /// The state of the publication deadline for the national edition in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::DeadlineState")]
 pub(crate) enum DeadlineState {
     /// The deadline has not passed and no implementation is on record yet.
     NotYetDue,
@@ -201,37 +153,18 @@ pub(crate) enum DeadlineState {
     NotDeterminable,
 }
 
-impl From<compliance::DeadlineState> for DeadlineState {
-    fn from(value: compliance::DeadlineState) -> Self {
-        match value {
-            compliance::DeadlineState::NotYetDue => DeadlineState::NotYetDue,
-            compliance::DeadlineState::Met => DeadlineState::Met,
-            compliance::DeadlineState::Missing => DeadlineState::Missing,
-            compliance::DeadlineState::Late => DeadlineState::Late,
-            compliance::DeadlineState::NotDeterminable => DeadlineState::NotDeterminable,
-        }
-    }
-}
-
 /// Which date counted as the implementation's publication.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::PublishedBasis")]
 pub(crate) enum PublishedBasis {
     IssueDate,
     /// The issue date is not on record; a text in force proves publication by its effective date.
     EffectiveDate,
 }
 
-impl From<compliance::PublishedBasis> for PublishedBasis {
-    fn from(value: compliance::PublishedBasis) -> Self {
-        match value {
-            compliance::PublishedBasis::IssueDate => PublishedBasis::IssueDate,
-            compliance::PublishedBasis::EffectiveDate => PublishedBasis::EffectiveDate,
-        }
-    }
-}
-
 /// The level of an administrative division, read from its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "compliance::divisions::DivisionLevel")]
 pub(crate) enum DivisionLevel {
     National,
     Province,
@@ -239,17 +172,6 @@ pub(crate) enum DivisionLevel {
     City,
     /// County level (县级), including city districts.
     County,
-}
-
-impl From<divisions::DivisionLevel> for DivisionLevel {
-    fn from(value: divisions::DivisionLevel) -> Self {
-        match value {
-            divisions::DivisionLevel::National => DivisionLevel::National,
-            divisions::DivisionLevel::Province => DivisionLevel::Province,
-            divisions::DivisionLevel::City => DivisionLevel::City,
-            divisions::DivisionLevel::County => DivisionLevel::County,
-        }
-    }
 }
 
 /// Why two levels or two service standards cannot be compared.

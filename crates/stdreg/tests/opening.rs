@@ -8,6 +8,7 @@ use support::Scratch;
 /// The commands that only read, each as a user would type it.
 const READ_ONLY: &[&[&str]] = &[
     &["edition", "CN"],
+    &["item", "radio-listening"],
     &["versions", "CN"],
     &["revisions", "CN"],
     &["history", "radio-listening"],

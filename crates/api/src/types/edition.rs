@@ -449,6 +449,7 @@ impl LevelObj {
 
 /// How a level bounds the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "domain::model::Comparator")]
 pub(crate) enum Comparator {
     /// 不少于, 不低于, 至少
     AtLeast,
@@ -457,18 +458,9 @@ pub(crate) enum Comparator {
     Exactly,
 }
 
-impl From<model::Comparator> for Comparator {
-    fn from(value: model::Comparator) -> Self {
-        match value {
-            model::Comparator::AtLeast => Comparator::AtLeast,
-            model::Comparator::AtMost => Comparator::AtMost,
-            model::Comparator::Exactly => Comparator::Exactly,
-        }
-    }
-}
-
 /// The period a quantity is counted over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "domain::model::Period")]
 pub(crate) enum Period {
     Day,
     Week,
@@ -477,19 +469,6 @@ pub(crate) enum Period {
     Year,
     /// Once, not per period.
     Once,
-}
-
-impl From<model::Period> for Period {
-    fn from(value: model::Period) -> Self {
-        match value {
-            model::Period::Day => Period::Day,
-            model::Period::Week => Period::Week,
-            model::Period::Month => Period::Month,
-            model::Period::Quarter => Period::Quarter,
-            model::Period::Year => Period::Year,
-            model::Period::Once => Period::Once,
-        }
-    }
 }
 
 /// One point at which the consolidated text changed.

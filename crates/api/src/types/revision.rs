@@ -4,7 +4,6 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object};
 use domain::ids::RevisionId;
-use domain::model;
 use registry::query::RevisionEntry;
 use registry::view::RevisionStatus as Status;
 
@@ -15,6 +14,7 @@ use crate::shared::Shared;
 
 /// The kinds of published change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "domain::model::RevisionKind")]
 pub(crate) enum RevisionKind {
     /// The five-yearly edition; states the whole standard.
     ComprehensiveRevision,
@@ -26,30 +26,6 @@ pub(crate) enum RevisionKind {
     LocalImplementation,
     /// Cancels a published revision that has not yet taken effect.
     Withdrawal,
-}
-
-impl From<model::RevisionKind> for RevisionKind {
-    fn from(value: model::RevisionKind) -> Self {
-        match value {
-            model::RevisionKind::ComprehensiveRevision => RevisionKind::ComprehensiveRevision,
-            model::RevisionKind::Adjustment => RevisionKind::Adjustment,
-            model::RevisionKind::Correction => RevisionKind::Correction,
-            model::RevisionKind::LocalImplementation => RevisionKind::LocalImplementation,
-            model::RevisionKind::Withdrawal => RevisionKind::Withdrawal,
-        }
-    }
-}
-
-impl From<RevisionKind> for model::RevisionKind {
-    fn from(value: RevisionKind) -> Self {
-        match value {
-            RevisionKind::ComprehensiveRevision => model::RevisionKind::ComprehensiveRevision,
-            RevisionKind::Adjustment => model::RevisionKind::Adjustment,
-            RevisionKind::Correction => model::RevisionKind::Correction,
-            RevisionKind::LocalImplementation => model::RevisionKind::LocalImplementation,
-            RevisionKind::Withdrawal => model::RevisionKind::Withdrawal,
-        }
-    }
 }
 
 /// A revision's status on a day.
