@@ -362,9 +362,7 @@ impl Checkpoints {
         }
         let signed = self.signer.sign(size, root);
         let path = self.dir.join(CHECKPOINT_FILE);
-        let temporary = self.dir.join(format!("{CHECKPOINT_FILE}.new"));
-        std::fs::write(&temporary, signed.note())
-            .and_then(|()| std::fs::rename(&temporary, &path))
+        write_atomically(&self.dir, &path, signed.note().as_bytes())
             .map_err(data_dir_error(&path))?;
         self.latest.send_replace(Some(signed.clone()));
         tracing::info!(size, origin = %signed.checkpoint.origin, "checkpoint signed");
@@ -410,6 +408,20 @@ fn read_latest(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(data_dir_error(&path)(e)),
     }
+}
+
+/// Replaces `path` with `bytes` through a temporary file of its own: several
+/// processes on one data directory may sign at once, and each must rename a
+/// whole file of its own, never one another process is writing or has moved.
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{CHECKPOINT_FILE}."))
+        .suffix(".new")
+        .tempfile_in(dir)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_data()?;
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn read_key(path: &Path) -> Result<NoteSigner, RegistryError> {
