@@ -200,7 +200,8 @@ async fn graphql_get(
                 media,
                 Code::BadRequest,
                 &format!(
-                    "the query string is not a GraphQL request ({e}): send query=…, and variables=… as URL-encoded JSON"
+                    "the query string is not a GraphQL request ({}): send query=…, and variables=… as URL-encoded JSON",
+                    domain::input::quote(&e.to_string())
                 ),
             );
         }
@@ -224,7 +225,8 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Body) ->
             media,
             Code::UnsupportedMediaType,
             &format!(
-                "the body must be application/json (a JSON object with `query`, and optionally `variables` and `operationName`), not '{content_type}'"
+                "the body must be application/json (a JSON object with `query`, and optionally `variables` and `operationName`), not '{}'",
+                domain::input::quote(content_type)
             ),
         );
     }
@@ -256,7 +258,8 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Body) ->
                 media,
                 Code::BadRequest,
                 &format!(
-                    "the body is not a GraphQL request ({e}): send a JSON object with `query`, and optionally `variables` and `operationName`"
+                    "the body is not a GraphQL request ({}): send a JSON object with `query`, and optionally `variables` and `operationName`",
+                    domain::input::quote(&e.to_string())
                 ),
             );
         }
@@ -294,7 +297,10 @@ async fn execute(
                 StatusCode::BAD_REQUEST,
                 media,
                 Code::GraphqlParseFailed,
-                &format!("the query is not valid GraphQL: {}", e.message),
+                &format!(
+                    "the query is not valid GraphQL: {}",
+                    domain::input::quote(&e.message)
+                ),
             );
         }
     };

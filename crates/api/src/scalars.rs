@@ -16,13 +16,9 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            Value::String(text) => domain::input::parse_date(text)
                 .map(Date)
-                .map_err(|_| {
-                    InputValueError::custom(format!(
-                        "'{text}' is not a date: use YYYY-MM-DD, e.g. 2022-06-01"
-                    ))
-                }),
+                .map_err(InputValueError::custom),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -55,7 +51,8 @@ impl ScalarType for DateTime {
                 .map(|t| DateTime(t.with_timezone(&Utc)))
                 .map_err(|_| {
                     InputValueError::custom(format!(
-                        "'{text}' is not an instant: use RFC 3339, e.g. 2023-01-01T00:00:00Z"
+                        "'{}' is not an instant: use RFC 3339, e.g. 2023-01-01T00:00:00Z",
+                        domain::input::quote(text)
                     ))
                 }),
             _ => Err(InputValueError::expected_type(value)),

@@ -307,9 +307,9 @@ impl Mutation {
                     "`revision` is not a revision in the import format: at {}: {}",
                     match e.path().to_string().as_str() {
                         "." => "the top level".to_owned(),
-                        path => path.to_owned(),
+                        path => domain::input::quote(path),
                     },
-                    e.inner()
+                    domain::input::quote(&e.inner().to_string())
                 ))
             })
             .gql()?;

@@ -25,7 +25,8 @@ impl Shared {
 pub(crate) fn parse_cursor(text: &str) -> Result<u64, ApiError> {
     text.trim().parse::<u64>().map_err(|_| {
         ApiError::BadInput(format!(
-            "'{text}' is not a cursor: pass a cursor from `edges.cursor` or `pageInfo.endCursor`"
+            "'{}' is not a cursor: pass a cursor from `edges.cursor` or `pageInfo.endCursor`",
+            domain::input::quote(text)
         ))
     })
 }

@@ -31,7 +31,7 @@ impl Jurisdiction {
         if valid {
             Ok(Self(Arc::from(text)))
         } else {
-            Err(DomainError::InvalidJurisdiction(text.to_owned()))
+            Err(DomainError::InvalidJurisdiction(crate::input::quote(text)))
         }
     }
 
@@ -101,7 +101,7 @@ macro_rules! slug_id {
                 } else {
                     Err(DomainError::InvalidId {
                         kind: $what,
-                        value: text.to_owned(),
+                        value: crate::input::quote(text),
                     })
                 }
             }

@@ -9,6 +9,7 @@ pub mod command;
 mod decide;
 pub mod event;
 pub mod ids;
+pub mod input;
 pub mod levels;
 pub mod model;
 pub mod state;

@@ -178,8 +178,10 @@ pub struct RevisionInfo {
     /// e.g. 发改社会〔2021〕443号
     pub document_no: Known<String>,
     pub issuers: Known<String>,
+    #[serde(deserialize_with = "crate::input::deserialize_known_date")]
     pub issued_on: Known<NaiveDate>,
     /// Valid time: the day the revision's text takes effect.
+    #[serde(deserialize_with = "crate::input::deserialize_date")]
     pub effective_from: NaiveDate,
     /// Number of items the document says the standard has (80 for the 2021 edition).
     #[serde(default, skip_serializing_if = "Option::is_none")]

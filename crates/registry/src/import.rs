@@ -57,14 +57,14 @@ pub fn parse_import(source_name: &str, text: &str) -> Result<ImportFile, ImportE
             source_name: source_name.to_owned(),
             path: match e.path().to_string().as_str() {
                 "." => "the top level".to_owned(),
-                path => path.to_owned(),
+                path => domain::input::quote(path),
             },
-            message: e.inner().to_string(),
+            message: domain::input::quote(&e.inner().to_string()),
         })?;
     if file.format != FORMAT {
         return Err(ImportError::UnsupportedFormat {
             source_name: source_name.to_owned(),
-            found: file.format,
+            found: domain::input::quote(&file.format),
         });
     }
     if file.revisions.is_empty() {
