@@ -59,7 +59,7 @@ impl FromStr for Role {
             "national_editor" => Ok(Role::NationalEditor),
             "local_editor" => Ok(Role::LocalEditor),
             "auditor" => Ok(Role::Auditor),
-            _ => Err(AuthError::UnknownRole(text.to_owned())),
+            _ => Err(AuthError::UnknownRole(domain::input::quote(text))),
         }
     }
 }
@@ -248,13 +248,21 @@ impl TokenFile {
                     "a national editor publishes the national standard CN, not {j}; use --role local-editor for {j}"
                 )));
             }
-            (Role::LocalEditor, Some(j)) if !j.is_national() => Some(j),
+            (Role::LocalEditor, Some(j)) if !j.is_national() => {
+                compliance::divisions::check(&j).map_err(|e| AuthError::BadScope(e.to_string()))?;
+                Some(j)
+            }
             (Role::LocalEditor, _) => {
                 return Err(AuthError::BadScope(
                     "a local editor needs --jurisdiction with a six-digit division code, e.g. 510000".to_owned(),
                 ));
             }
-            (Role::Auditor, _) => None,
+            (Role::Auditor, None) => None,
+            (Role::Auditor, Some(j)) => {
+                return Err(AuthError::BadScope(format!(
+                    "an auditor reads every jurisdiction and publishes none: drop --jurisdiction {j}"
+                )));
+            }
         };
         let name = name.unwrap_or_else(|| match &jurisdiction {
             Some(j) => format!("{role}:{j}"),

@@ -109,6 +109,42 @@ pub fn is_below(jurisdiction: &Jurisdiction, parent: &Jurisdiction) -> bool {
     jurisdiction.ancestors().contains(parent)
 }
 
+/// Why a code names no division this registry knows of.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DivisionError {
+    /// The first two digits name none of the 31 provincial-level divisions.
+    #[error(
+        "{0} lies in no provincial-level division: its first two digits must be those of one of the 31 (11 Beijing … 65 Xinjiang)"
+    )]
+    NoSuchProvince(Jurisdiction),
+    /// A county-level code (last two digits not 00) whose city digits are 00.
+    #[error(
+        "{0} is not a division code: a county's code has its city digits (the third and fourth) other than 00"
+    )]
+    Malformed(Jurisdiction),
+}
+
+/// Checks that a code can name a division: `CN`, or six digits (checked by
+/// `Jurisdiction::parse`) whose first two are those of one of the 31
+/// provincial-level divisions, and whose city digits (third and fourth) are
+/// not `00` when the county digits (fifth and sixth) are not. Cities and
+/// counties are not listed, so a well-formed code below an existing province
+/// is accepted.
+pub fn check(jurisdiction: &Jurisdiction) -> Result<(), DivisionError> {
+    if jurisdiction.is_national() {
+        return Ok(());
+    }
+    if province_of(jurisdiction).is_none() {
+        return Err(DivisionError::NoSuchProvince(jurisdiction.clone()));
+    }
+    let code = jurisdiction.as_str();
+    if code.get(2..4) == Some("00") && code.get(4..6) != Some("00") {
+        return Err(DivisionError::Malformed(jurisdiction.clone()));
+    }
+    Ok(())
+}
+
 /// The 31 provincial-level divisions as jurisdictions.
 pub fn provinces() -> impl Iterator<Item = Jurisdiction> {
     PROVINCES
