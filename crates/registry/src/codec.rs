@@ -31,9 +31,10 @@ const STREAM_PREFIX: &str = "standard-";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CodecError {
-    /// The stored bytes are not an event envelope this version understands.
+    /// The stored bytes are not an event envelope this version understands:
+    /// the store is damaged.
     #[error(
-        "event at position {position} ({event_type} v{schema_version}) cannot be decoded: {message}"
+        "event at position {position} ({event_type} v{schema_version}) cannot be decoded: {message}; the event store is damaged: restore it from a backup or a mirror (`stdreg verify` checks the whole log)"
     )]
     Undecodable {
         position: u64,

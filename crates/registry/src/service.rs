@@ -60,6 +60,14 @@ pub enum RegistryError {
     },
     #[error("no standard is recorded for jurisdiction {0}")]
     NoSuchStandard(Jurisdiction),
+    /// Revisions published together are recorded in one append, which writes one standard.
+    #[error(
+        "the revisions of one publish are recorded together, so they must be of one standard; these are of {first} and {other}: publish each standard's revisions on their own"
+    )]
+    SeveralStandards {
+        first: Jurisdiction,
+        other: Jurisdiction,
+    },
     #[error(transparent)]
     Import(#[from] ImportError),
     /// The log holds an event this version cannot read.
@@ -100,7 +108,9 @@ pub enum RegistryError {
 struct PreparedPage {
     page: Vec<event_store::StoredEvent>,
     leaves: Vec<transparency::Hash>,
-    batches: Vec<(Jurisdiction, Vec<RecordedEvent>)>,
+    /// Decoded after the page is witnessed: a changed event is reported as
+    /// tampering, not as an event that cannot be read.
+    batches: Result<Vec<(Jurisdiction, Vec<RecordedEvent>)>, CodecError>,
 }
 
 /// What a publish recorded.
@@ -228,7 +238,7 @@ impl Registry {
                 pending = Some(self.prepare_page(next));
             }
             self.witness_page(&prepared.page, &prepared.leaves)?;
-            let mut batches = prepared.batches;
+            let mut batches = prepared.batches?;
             if let Some((jurisdiction, mut events)) = held.take() {
                 match batches.first_mut() {
                     Some((j, first))
@@ -279,7 +289,7 @@ impl Registry {
             let page = store.read_all(from, CATCH_UP_PAGE).await?;
             tokio::task::spawn_blocking(move || {
                 let leaves = page.iter().map(transparency::event_leaf_hash).collect();
-                let batches = decode_batches(&page)?;
+                let batches = decode_batches(&page);
                 Ok(PreparedPage {
                     page,
                     leaves,
@@ -336,16 +346,45 @@ impl Registry {
         actor: &str,
         expected_version: Option<u64>,
     ) -> Result<Published, RegistryError> {
+        let mut published = self
+            .publish_all(std::slice::from_ref(command), actor, expected_version)
+            .await?;
+        published.pop().ok_or_else(|| {
+            RegistryError::CatchUpTask("a publish of one revision recorded none".into())
+        })
+    }
+
+    /// Publishes revisions of one standard all or nothing: each is decided
+    /// against the history as the ones before it leave it, then all their
+    /// events are appended at once with the stream version the decisions were
+    /// made on. A revision already recorded, named twice, or refused by the
+    /// domain appends nothing.
+    pub async fn publish_all(
+        &self,
+        commands: &[PublishRevision],
+        actor: &str,
+        expected_version: Option<u64>,
+    ) -> Result<Vec<Published>, RegistryError> {
         self.catch_up().await?;
-        let now = Utc::now();
-        let jurisdiction = command.revision.jurisdiction.clone();
-        let (events, version) = {
+        let Some(first) = commands.first() else {
+            return Ok(Vec::new());
+        };
+        let jurisdiction = first.revision.jurisdiction.clone();
+        if let Some(other) = commands
+            .iter()
+            .map(|c| &c.revision.jurisdiction)
+            .find(|j| **j != jurisdiction)
+        {
+            return Err(RegistryError::SeveralStandards {
+                first: jurisdiction,
+                other: other.clone(),
+            });
+        }
+        let (planned, version) = {
             let timeline = self.timeline();
-            let history = timeline
+            let version = timeline
                 .standard(&jurisdiction)
-                .map(|s| s.events())
-                .unwrap_or(&[]);
-            let version = history.len() as u64;
+                .map_or(0, |s| s.events().len() as u64);
             if let Some(expected) = expected_version
                 && expected != version
             {
@@ -355,21 +394,15 @@ impl Registry {
                     actual: version,
                 });
             }
-            check_references(&timeline, command)?;
-            let context = CommandContext {
-                actor: actor.to_owned(),
-                today: today(now),
-            };
-            let events = domain::decide(history, command, &context).map_err(|source| {
-                RegistryError::Rejected {
-                    revision: command.revision.id.clone(),
-                    source: Box::new(source),
-                }
-            })?;
-            (events, version)
+            (
+                self.plan(&timeline, commands, actor, Recorded::Refuse)?,
+                version,
+            )
         };
-        let stored = events
+        let decided: Vec<Vec<NewDomainEvent>> = planned.into_iter().flatten().collect();
+        let stored = decided
             .iter()
+            .flatten()
             .map(|e| codec::encode(e, Uuid::now_v7()))
             .collect();
         let outcome = self
@@ -391,21 +424,29 @@ impl Registry {
                 other => RegistryError::Store(other),
             })?;
         self.catch_up().await?;
-        tracing::info!(
-            revision = %command.revision.id,
-            jurisdiction = %jurisdiction,
-            events = events.len(),
-            actor,
-            "revision published"
-        );
-        Ok(Published {
-            revision: command.revision.id.clone(),
-            jurisdiction,
-            event_count: events.len(),
-            stream_version: outcome.stream_version,
-            last_global_position: outcome.last_global_position,
-            recorded_at: outcome.recorded_at,
-        })
+        // One append takes consecutive positions: each revision's last event
+        // lies as many events before the append's last as the revisions after it hold.
+        let mut after: u64 = decided.iter().map(|e| e.len() as u64).sum();
+        let mut published = Vec::with_capacity(commands.len());
+        for (command, events) in commands.iter().zip(&decided) {
+            after -= events.len() as u64;
+            tracing::info!(
+                revision = %command.revision.id,
+                jurisdiction = %jurisdiction,
+                events = events.len(),
+                actor,
+                "revision published"
+            );
+            published.push(Published {
+                revision: command.revision.id.clone(),
+                jurisdiction: jurisdiction.clone(),
+                event_count: events.len(),
+                stream_version: outcome.stream_version - after,
+                last_global_position: outcome.last_global_position - after,
+                recorded_at: outcome.recorded_at,
+            });
+        }
+        Ok(published)
     }
 
     /// Imports a file of revisions. Revisions already recorded with the same
@@ -417,7 +458,13 @@ impl Registry {
         actor: &str,
     ) -> Result<Vec<ImportOutcome>, RegistryError> {
         self.catch_up().await?;
-        let todo = self.dry_run(file, actor)?;
+        let todo: Vec<bool> = {
+            let timeline = self.timeline();
+            self.plan(&timeline, &file.revisions, actor, Recorded::Skip)?
+                .iter()
+                .map(Option::is_none)
+                .collect()
+        };
         let mut outcomes = Vec::new();
         for (command, recorded) in file.revisions.iter().zip(todo) {
             outcomes.push(if recorded {
@@ -429,21 +476,37 @@ impl Registry {
         Ok(outcomes)
     }
 
-    /// Decides every revision of a file against the history as it would stand;
-    /// `true` marks a revision already recorded with the same content.
-    fn dry_run(&self, file: &ImportFile, actor: &str) -> Result<Vec<bool>, RegistryError> {
-        let timeline = self.timeline();
+    /// Decides every revision against the history as the ones before it would
+    /// leave it; `None` marks a revision already recorded with the same
+    /// content, when `recorded` skips those.
+    fn plan(
+        &self,
+        timeline: &Timeline,
+        commands: &[PublishRevision],
+        actor: &str,
+        recorded: Recorded,
+    ) -> Result<Vec<Option<Vec<NewDomainEvent>>>, RegistryError> {
         let now = Utc::now();
         let context = CommandContext {
             actor: actor.to_owned(),
             today: today(now),
         };
         let mut simulated: Vec<(Jurisdiction, Vec<RecordedEvent>)> = Vec::new();
-        let mut already = Vec::new();
+        let mut planned = Vec::new();
+        let mut named: std::collections::HashMap<&RevisionId, &Jurisdiction> =
+            std::collections::HashMap::new();
         let mut position = timeline.last_global_position();
-        for command in &file.revisions {
+        for command in commands {
             let id = &command.revision.id;
-            if let Some(holder) = timeline.revision_jurisdiction(id) {
+            if named
+                .insert(id, &command.revision.jurisdiction)
+                .is_some_and(|j| *j != command.revision.jurisdiction)
+            {
+                return Err(RegistryError::RevisionIdTaken(id.clone()));
+            }
+            if recorded == Recorded::Skip
+                && let Some(holder) = timeline.revision_jurisdiction(id)
+            {
                 let same = timeline.standard(holder).is_some_and(|s| {
                     s.revisions(None)
                         .iter()
@@ -452,10 +515,10 @@ impl Registry {
                 if !same {
                     return Err(RegistryError::RevisionIdTaken(id.clone()));
                 }
-                already.push(true);
+                planned.push(None);
                 continue;
             }
-            check_references(&timeline, command)?;
+            check_references(timeline, command)?;
             let jurisdiction = &command.revision.jurisdiction;
             let index = match simulated.iter().position(|(j, _)| j == jurisdiction) {
                 Some(index) => index,
@@ -475,11 +538,20 @@ impl Registry {
                     source: Box::new(source),
                 }
             })?;
-            history.extend(simulate(events, &mut position, now));
-            already.push(false);
+            history.extend(simulate(events.clone(), &mut position, now));
+            planned.push(Some(events));
         }
-        Ok(already)
+        Ok(planned)
     }
+}
+
+/// What planning does with a revision already recorded with the same content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recorded {
+    /// Import: nothing to append for it.
+    Skip,
+    /// Publish: refused, as `decide` refuses a revision recorded before.
+    Refuse,
 }
 
 /// Checks what `decide` cannot see from one stream: references to other standards.

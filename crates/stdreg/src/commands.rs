@@ -29,7 +29,9 @@ pub enum Failure {
 impl From<RegistryError> for Failure {
     fn from(error: RegistryError) -> Self {
         match error {
-            RegistryError::Store(_) | RegistryError::Codec(_) | RegistryError::CatchUpTask(_) => {
+            // A log that cannot be decoded is a damaged store, which the
+            // message names by position: the operator's to repair.
+            RegistryError::Store(_) | RegistryError::CatchUpTask(_) => {
                 Failure::Internal(anyhow::Error::new(error))
             }
             other => Failure::User(other.to_string()),
@@ -165,7 +167,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let mut views = Vec::new();
             for stored in &page {
                 let (_, event) =
-                    registry::codec::decode(stored).map_err(|e| Failure::Internal(e.into()))?;
+                    registry::codec::decode(stored).map_err(|e| Failure::User(e.to_string()))?;
                 let data: serde_json::Value =
                     serde_json::from_slice(&stored.data).unwrap_or(serde_json::Value::Null);
                 views.push(LogLine {
@@ -277,11 +279,7 @@ pub(crate) fn parse_jurisdiction(text: &str) -> Result<Jurisdiction, Failure> {
 }
 
 pub(crate) fn parse_date(text: &str, flag: &str) -> Result<NaiveDate, Failure> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        Failure::User(format!(
-            "{flag} '{text}' is not a date: use YYYY-MM-DD, e.g. 2022-06-01"
-        ))
-    })
+    domain::input::parse_date(text).map_err(|e| Failure::User(format!("{flag} {e}")))
 }
 
 /// RFC 3339, or a date-time without offset taken as UTC.
@@ -294,7 +292,8 @@ fn parse_instant(text: &str, flag: &str) -> Result<DateTime<Utc>, Failure> {
         })
         .map_err(|_| {
             Failure::User(format!(
-                "{flag} '{text}' is not an instant: use RFC 3339, e.g. 2023-01-01T00:00:00Z"
+                "{flag} '{}' is not an instant: use RFC 3339, e.g. 2023-01-01T00:00:00Z",
+                domain::input::quote(text)
             ))
         })
 }
@@ -387,16 +386,19 @@ async fn publish(
             "--expected-version applies to one revision; put one revision in the file".into(),
         ));
     }
-    let mut lines = Vec::new();
-    for command in &file.revisions {
-        let published = registry.publish(command, actor, expected_version).await?;
-        lines.push(ImportLine {
+    // All or nothing: the file's revisions are decided together and recorded in one append.
+    let published = registry
+        .publish_all(&file.revisions, actor, expected_version)
+        .await?;
+    let lines: Vec<ImportLine> = published
+        .into_iter()
+        .map(|published| ImportLine {
             revision: published.revision.to_string(),
             outcome: "published",
             events: published.event_count,
             last_global_position: Some(published.last_global_position),
-        });
-    }
+        })
+        .collect();
     output(json, &lines, |lines| {
         lines
             .iter()
