@@ -43,6 +43,12 @@ pub enum Code {
     UnsupportedMediaType,
     /// An `Accept` header that allows no media type the server answers with.
     NotAcceptable,
+    /// The server, or this client address, holds `limits::CONNECTIONS_MAX`
+    /// (`CONNECTIONS_PER_ADDRESS_MAX`) connections already.
+    TooManyConnections,
+    /// The server, or this client address, runs `limits::SUBSCRIPTIONS_MAX`
+    /// (`SUBSCRIPTIONS_PER_ADDRESS_MAX`) subscriptions already.
+    TooManySubscriptions,
 }
 
 impl Code {
@@ -65,6 +71,8 @@ impl Code {
             Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Code::NotAcceptable => "NOT_ACCEPTABLE",
+            Code::TooManyConnections => "TOO_MANY_CONNECTIONS",
+            Code::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
         }
     }
 }
@@ -85,6 +93,9 @@ pub enum ApiError {
     /// The token's role or jurisdiction does not allow the mutation.
     #[error("{0}")]
     Forbidden(String),
+    /// A subscription past `limits::SUBSCRIPTIONS_MAX` or `SUBSCRIPTIONS_PER_ADDRESS_MAX`.
+    #[error("{0}")]
+    TooManySubscriptions(String),
     /// The registry refused or failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),
@@ -111,11 +122,13 @@ impl ApiError {
             ApiError::NotFound(_) => Code::NotFound,
             ApiError::Unauthenticated(_) => Code::Unauthenticated,
             ApiError::Forbidden(_) => Code::Forbidden,
+            ApiError::TooManySubscriptions(_) => Code::TooManySubscriptions,
             ApiError::Registry(e) => match e {
                 RegistryError::Conflict { .. } => Code::Conflict,
                 RegistryError::Rejected { .. }
                 | RegistryError::RevisionIdTaken(_)
-                | RegistryError::UnknownNationalRevision { .. } => Code::Rejected,
+                | RegistryError::UnknownNationalRevision { .. }
+                | RegistryError::SeveralStandards { .. } => Code::Rejected,
                 RegistryError::NoSuchStandard(_) => Code::NotFound,
                 RegistryError::Import(_) => Code::BadUserInput,
                 _ => Code::Internal,

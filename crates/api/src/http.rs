@@ -10,7 +10,7 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, Request, State, WebSocketUpgrade};
+use axum::extract::{Extension, RawQuery, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 use crate::answers::{AnswerKey, Answers};
 use crate::auth::{Caller, Tokens};
+use crate::connections::{Admission, ClientAddress, ConnectionPermit};
 use crate::error::Code;
 use crate::limits::{self, Limits};
 use crate::schema::{ApiSchema, build_schema};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub limits: Limits,
     /// `None`: no checkpoints are signed (`Query.checkpoint` is `null`); proofs are still served.
     pub checkpoints: Option<Arc<Checkpoints>>,
+    /// The connections and subscriptions open on this state's server.
+    pub(crate) admission: Arc<Admission>,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             limits: Limits::default(),
             checkpoints: None,
+            admission: Arc::new(Admission::default()),
         }
     }
 
@@ -82,7 +86,9 @@ pub fn schema(state: &AppState) -> ApiSchema {
 
 /// The whole GraphQL surface over HTTP. The schema is built here, once.
 /// GraphiQL and the pages for people are the `site` crate's, merged beside
-/// this router by the server.
+/// this router by the server. Served by [`crate::serve`], connections are
+/// admitted and timed out as `state.limits` says; served otherwise, only the
+/// limits on requests and subscriptions hold.
 pub fn router(state: AppState) -> Router {
     let schema = schema(&state);
     let app = App {
@@ -246,9 +252,25 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Body) ->
     if declared.is_some_and(|n| n > limit as u64) {
         return too_large();
     }
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => return too_large(),
+    let read_timeout = app.state.limits.body_read_timeout;
+    let bytes = match tokio::time::timeout(read_timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return too_large(),
+        Err(_) => {
+            let mut response = error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                media,
+                Code::Timeout,
+                &format!(
+                    "the request body did not arrive within {} ms; send it at once",
+                    read_timeout.as_millis()
+                ),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
     };
     let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
         Ok(request) => request,
@@ -463,19 +485,29 @@ async fn websocket(
     State(app): State<App>,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
+    client: Option<Extension<ClientAddress>>,
+    permit: Option<Extension<ConnectionPermit>>,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let mut data = Data::default();
     data.insert(app.caller(&headers));
+    data.insert(client.map_or(ClientAddress::UNKNOWN, |c| c.0));
+    data.insert(Arc::clone(&app.state.admission));
+    data.insert(app.state.limits.clone());
     let tokens = Arc::clone(&app.state.tokens);
     let schema = app.schema.clone();
+    let init_timeout = app.state.limits.connection_init_timeout;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(limits::WS_MESSAGE_BYTES_MAX)
-        .on_upgrade(move |stream| {
-            GraphQLWebSocket::new(stream, schema, protocol)
+        .on_upgrade(move |stream| async move {
+            // The socket counts as its connection until it closes.
+            let _permit = permit;
+            let (initialised, init) = tokio::sync::oneshot::channel::<()>();
+            let serve = GraphQLWebSocket::new(stream, schema, protocol)
                 .with_data(data)
                 .on_connection_init(move |payload| async move {
+                    let _ = initialised.send(());
                     // Browsers cannot set headers on a WebSocket: the token may come in `connection_init`.
                     let mut data = Data::default();
                     let authorization = payload
@@ -487,7 +519,18 @@ async fn websocket(
                     }
                     Ok(data)
                 })
-                .serve()
+                .serve();
+            tokio::pin!(serve);
+            tokio::select! {
+                () = &mut serve => return,
+                init = tokio::time::timeout(init_timeout, init) => {
+                    if !matches!(init, Ok(Ok(()))) {
+                        tracing::info!("closed a WebSocket that sent no connection_init in time");
+                        return;
+                    }
+                }
+            }
+            serve.await;
         })
 }
 

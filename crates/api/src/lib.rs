@@ -10,6 +10,7 @@
 mod answers;
 pub mod auth;
 mod compliance_types;
+mod connections;
 mod error;
 mod http;
 pub mod limits;
@@ -20,6 +21,7 @@ mod search;
 mod shared;
 mod types;
 
+pub use connections::{ClientAddress, serve};
 pub use error::{ApiError, Code};
 pub use http::{AppState, log_request, router, schema};
 pub use schema::{ApiSchema, sdl};

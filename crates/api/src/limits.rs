@@ -1,5 +1,6 @@
 //! Every limit the API enforces, in one place. Each has a test that sends a
-//! request past it and gets a clear error (see `tests/limits.rs`).
+//! request past it and gets a clear error, or a connection past it and sees
+//! it closed (see `tests/api/limits.rs` and `tests/api/connections.rs`).
 
 use std::time::Duration;
 
@@ -46,11 +47,50 @@ pub const ANSWERS_BYTES_MAX: usize = 64 * 1024 * 1024;
 /// Largest single answer kept; larger ones are always computed.
 pub const ANSWER_BYTES_MAX: usize = 4 * 1024 * 1024;
 
+/// Longest the server waits, from the moment it is ready for a request on a
+/// connection, for the request's headers to be complete; then it closes the
+/// connection. Bounds clients that trickle headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest the server waits for a request body to arrive in full; then it
+/// answers 408 and closes the connection.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection with no request in progress and no byte sent or received
+/// for this long is closed: kept-alive connections left idle, and
+/// connections that never send anything.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest a WebSocket may stay open without sending `connection_init`.
+pub const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Most open connections (WebSockets included) the server holds at once;
+/// more are refused with 503 `TOO_MANY_CONNECTIONS`.
+pub const CONNECTIONS_MAX: usize = 4_096;
+
+/// Most open connections from one client address. Generous, because a
+/// reverse proxy or the benchmark's load generator is one address.
+pub const CONNECTIONS_PER_ADDRESS_MAX: usize = 1_024;
+
+/// Most running subscriptions at once; more are refused with `TOO_MANY_SUBSCRIPTIONS`.
+pub const SUBSCRIPTIONS_MAX: usize = 4_096;
+
+/// Most running subscriptions of one client address.
+pub const SUBSCRIPTIONS_PER_ADDRESS_MAX: usize = 256;
+
 /// The limits that a deployment (or a test) may lower; the rest are constants.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub body_bytes_max: usize,
     pub request_timeout: Duration,
+    pub header_read_timeout: Duration,
+    pub body_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub connection_init_timeout: Duration,
+    pub connections_max: usize,
+    pub connections_per_address_max: usize,
+    pub subscriptions_max: usize,
+    pub subscriptions_per_address_max: usize,
 }
 
 impl Default for Limits {
@@ -58,6 +98,14 @@ impl Default for Limits {
         Self {
             body_bytes_max: BODY_BYTES_MAX,
             request_timeout: REQUEST_TIMEOUT,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
+            connection_init_timeout: CONNECTION_INIT_TIMEOUT,
+            connections_max: CONNECTIONS_MAX,
+            connections_per_address_max: CONNECTIONS_PER_ADDRESS_MAX,
+            subscriptions_max: SUBSCRIPTIONS_MAX,
+            subscriptions_per_address_max: SUBSCRIPTIONS_PER_ADDRESS_MAX,
         }
     }
 }

@@ -379,11 +379,35 @@ impl PublishResult {
 pub struct SubscriptionRoot;
 
 struct Follow {
+    /// Counts the subscription against the caps while it runs.
+    _permit: Option<crate::connections::Permit>,
     shared: Arc<Shared>,
     indexed: tokio::sync::watch::Receiver<u64>,
     selection: registry::query::EventFilter,
     after: u64,
     ready: VecDeque<EventObj>,
+}
+
+/// Counts a subscription against the caps of the server it runs on (none
+/// when the schema runs without one).
+fn admit_subscription(ctx: &Context<'_>) -> Result<Option<crate::connections::Permit>, ApiError> {
+    let Some(admission) = ctx.data_opt::<Arc<crate::connections::Admission>>() else {
+        return Ok(None);
+    };
+    let address = ctx
+        .data_opt::<crate::connections::ClientAddress>()
+        .copied()
+        .unwrap_or(crate::connections::ClientAddress::UNKNOWN);
+    let defaults = crate::limits::Limits::default();
+    let limits = ctx.data_opt::<crate::limits::Limits>().unwrap_or(&defaults);
+    admission
+        .admit(crate::connections::Kind::Subscription, address.0, limits)
+        .map(Some)
+        .map_err(|whose| {
+            ApiError::TooManySubscriptions(format!(
+                "{whose} already runs as many subscriptions as allowed; stop one, or try again later"
+            ))
+        })
 }
 
 #[Subscription(name = "Subscription")]
@@ -398,6 +422,7 @@ impl SubscriptionRoot {
         after: Option<String>,
     ) -> Result<impl Stream<Item = EventObj> + use<>, async_graphql::Error> {
         let selection = filter.unwrap_or_default().selection().gql()?;
+        let permit = admit_subscription(ctx).gql()?;
         let shared = Arc::clone(shared(ctx));
         let indexed = shared.registry.indexed();
         let after = match after {
@@ -405,6 +430,7 @@ impl SubscriptionRoot {
             None => *indexed.borrow(),
         };
         let state = Follow {
+            _permit: permit,
             shared,
             indexed,
             selection,

@@ -15,20 +15,24 @@ pub const YEAR_MIN: i32 = 1900;
 pub const YEAR_MAX: i32 = 2999;
 
 /// An input as an error message quotes it: whole if it is short, otherwise
-/// its first [`QUOTE_CHARS_MAX`] characters and its length, so that an error
-/// never echoes an unbounded input. Control characters are escaped.
+/// as much as fits in [`QUOTE_CHARS_MAX`] characters and its length, so that
+/// an error never echoes an unbounded input. Control characters are escaped.
 pub fn quote(text: &str) -> String {
     let mut out = String::new();
-    let mut chars = text.chars();
-    for c in chars.by_ref().take(QUOTE_CHARS_MAX) {
-        if c.is_control() {
-            out.extend(c.escape_default());
+    let mut count = 0;
+    for (at, c) in text.char_indices() {
+        let escaped: String = if c.is_control() {
+            c.escape_default().collect()
         } else {
-            out.push(c);
+            c.to_string()
+        };
+        count += escaped.chars().count();
+        if count > QUOTE_CHARS_MAX {
+            out.push_str(&format!("… ({} bytes in all)", text.len()));
+            debug_assert!(at < text.len());
+            return out;
         }
-    }
-    if chars.next().is_some() {
-        out.push_str(&format!("… ({} bytes in all)", text.len()));
+        out.push_str(&escaped);
     }
     out
 }
@@ -137,5 +141,7 @@ mod tests {
         assert!(quoted.ends_with("… (1000000 bytes in all)"), "{quoted}");
         let chinese = "国".repeat(QUOTE_CHARS_MAX + 1);
         assert!(quote(&chinese).starts_with(&"国".repeat(QUOTE_CHARS_MAX)));
+        let controls = "\u{1}".repeat(QUOTE_CHARS_MAX);
+        assert!(quote(&controls).chars().count() < QUOTE_CHARS_MAX + 30);
     }
 }

@@ -2,7 +2,6 @@
 //! current by following the log, and with `--grpc-listen` the `Log` gRPC
 //! service beside it.
 
-use std::future::IntoFuture;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -121,21 +120,18 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             stop.subscribe(),
         ))
     });
+    let state = api::AppState::new(Arc::clone(&registry), tokens)
+        .with_checkpoints(Arc::clone(&checkpoints));
     let app = site::router(
         site::SiteState::new(Arc::clone(&registry)).with_checkpoints(Arc::clone(&checkpoints)),
     )
-    .merge(api::router(
-        api::AppState::new(Arc::clone(&registry), tokens)
-            .with_checkpoints(Arc::clone(&checkpoints)),
-    ))
+    .merge(api::router(state.clone()))
     .layer(axum::middleware::from_fn(api::log_request));
     // One signal stops both servers: it turns `stop`, which both wait on.
     let mut stopping = stop.subscribe();
-    let http = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        })
-        .into_future();
+    let http = api::serve(listener, app, &state, async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    });
     tokio::pin!(http);
     let served = tokio::select! {
         served = &mut http => served,

@@ -3,6 +3,7 @@
 
 mod answers;
 mod compliance;
+mod connections;
 mod limits;
 mod log_proofs;
 mod mutations;
