@@ -4,6 +4,7 @@
 mod answers;
 mod compliance;
 mod connections;
+mod fuzz;
 mod limits;
 mod log_proofs;
 mod mutations;
