@@ -4,7 +4,9 @@ use async_graphql::{Context, Enum, ID, Json, Object, SimpleObject};
 use domain::event::{ChangeKind, FieldValue};
 use domain::ids::{ItemId, Jurisdiction};
 use domain::model;
-use registry::view::{DiffView, FieldChangeView, HistoryEntryView, ItemDiffView, LineageView};
+use registry::view::{
+    DiffView, FieldChangeView, HistoryEntryView, HistoryView, ItemDiffView, LineageView,
+};
 
 use super::edition::ItemVersionObj;
 use super::event::EventObj;
@@ -179,22 +181,15 @@ impl ItemObj {
         ctx: &Context<'_>,
         known_at: Option<DateTime>,
     ) -> ApiResult<Vec<HistoryEntryObj>> {
-        let history =
-            shared(ctx)
-                .registry
-                .history(Some(&self.jurisdiction), &self.id, known_at.map(|t| t.0));
-        Ok(history.map_or_else(
-            |_| Vec::new(),
-            |h| {
-                h.entries
-                    .into_iter()
-                    .map(|entry| HistoryEntryObj {
-                        jurisdiction: self.jurisdiction.clone(),
-                        entry,
-                    })
-                    .collect()
-            },
-        ))
+        Ok(self.history_view(ctx, known_at).map_or_else(Vec::new, |h| {
+            h.entries
+                .into_iter()
+                .map(|entry| HistoryEntryObj {
+                    jurisdiction: self.jurisdiction.clone(),
+                    entry,
+                })
+                .collect()
+        }))
     }
 
     /// Predecessors and successors through merges and splits, nearest first.
@@ -203,14 +198,20 @@ impl ItemObj {
         ctx: &Context<'_>,
         known_at: Option<DateTime>,
     ) -> ApiResult<Vec<LineageLinkObj>> {
-        let history =
-            shared(ctx)
-                .registry
-                .history(Some(&self.jurisdiction), &self.id, known_at.map(|t| t.0));
-        Ok(history.map_or_else(
-            |_| Vec::new(),
-            |h| h.lineage.into_iter().map(LineageLinkObj).collect(),
-        ))
+        Ok(self.history_view(ctx, known_at).map_or_else(Vec::new, |h| {
+            h.lineage.into_iter().map(LineageLinkObj).collect()
+        }))
+    }
+}
+
+impl ItemObj {
+    /// The item's history as recorded by `known_at`; `None` when nothing of it
+    /// was recorded by then (both lists are then empty, not an error).
+    fn history_view(&self, ctx: &Context<'_>, known_at: Option<DateTime>) -> Option<HistoryView> {
+        shared(ctx)
+            .registry
+            .history(Some(&self.jurisdiction), &self.id, known_at.map(|t| t.0))
+            .ok()
     }
 }
 
