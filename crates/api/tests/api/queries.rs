@@ -335,6 +335,10 @@ async fn not_found_and_bad_input_have_their_codes() {
             r#"{ events(after: "not-a-cursor") { edges { cursor } } }"#,
             "BAD_USER_INPUT",
         ),
+        (
+            r#"{ standard(jurisdiction: "CN") { diff(from: {validAt: "2024-01-01"}, to: {validAt: "2022-01-01"}) { isEmpty } } }"#,
+            "BAD_USER_INPUT",
+        ),
     ];
     for (query, expected) in cases {
         let (status, body) = h.post(query, json!({}), None).await;
@@ -402,4 +406,59 @@ async fn actors_are_shown_to_auditors_and_editors_only() {
             expected
         );
     }
+}
+
+#[tokio::test]
+async fn items_cite_their_documents_and_diffs_tell_gaps_from_changes() {
+    let h = Harness::new().await;
+    let data = h
+        .data(
+            r#"{ standard(jurisdiction: "CN") {
+                edition(validAt: "2024-01-01") { item(id: "radio-listening") {
+                    citations { field revision { id documentNo effectiveFrom recordedAt } } } }
+                diff(from: {validAt: "2022-01-01"}, to: {validAt: "2024-01-01"}) {
+                    changed { item } firstOnRecord { item change fields { field kind } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let standard = &data["standard"];
+    let citations = standard["edition"]["item"]["citations"]
+        .as_array()
+        .expect("citations");
+    let cited = |field: &str| {
+        citations
+            .iter()
+            .find(|c| c["field"] == field)
+            .unwrap_or_else(|| panic!("{field} cited"))["revision"]
+            .clone()
+    };
+    assert_eq!(cited("NAME")["id"], "cn-2021");
+    assert_eq!(cited("NAME")["documentNo"], "发改社会〔2021〕443号");
+    let standard_text = cited("SERVICE_STANDARD");
+    assert_eq!(standard_text["id"], "cn-2023");
+    // Not on record stays null, never invented.
+    assert_eq!(standard_text["documentNo"], Value::Null);
+    assert!(standard_text["recordedAt"].is_string());
+
+    let diff = &standard["diff"];
+    let changed: Vec<&Value> = diff["changed"]
+        .as_array()
+        .expect("changed")
+        .iter()
+        .map(|i| &i["item"])
+        .collect();
+    let gaps = diff["firstOnRecord"].as_array().expect("first on record");
+    let radio = gaps
+        .iter()
+        .find(|i| i["item"] == "radio-listening")
+        .expect("radio-listening's text is first on record in 2023");
+    assert_eq!(radio["change"], "FIRST_ON_RECORD");
+    assert!(
+        radio["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .all(|f| f["kind"] == "FIRST_ON_RECORD")
+    );
+    assert!(!changed.contains(&&json!("radio-listening")));
 }
