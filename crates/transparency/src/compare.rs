@@ -100,27 +100,11 @@ impl LogComparison {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{TimeZone, Utc};
     use event_store::StreamId;
     use uuid::Uuid;
 
     use super::*;
-
-    fn event(position: u64) -> StoredEvent {
-        StoredEvent {
-            event_id: Uuid::from_u128(u128::from(position)),
-            stream: StreamId::new("standard-CN"),
-            stream_position: position - 1,
-            global_position: position,
-            event_type: "Registered".to_owned(),
-            schema_version: 1,
-            data: b"{}".to_vec(),
-            recorded_at: Utc
-                .timestamp_opt(1_700_000_000, 123_000)
-                .single()
-                .expect("a valid instant"),
-        }
-    }
+    use crate::testing::event;
 
     #[test]
     fn equal_copies_share_the_root_of_the_log() {

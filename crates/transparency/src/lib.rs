@@ -10,6 +10,8 @@ mod follow;
 mod leaf;
 mod merkle;
 mod note;
+#[cfg(test)]
+mod testing;
 
 pub use compare::{LogComparison, LogMismatch, first_difference};
 pub use export::{
