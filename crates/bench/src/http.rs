@@ -242,11 +242,12 @@ struct Tally {
     samples: Vec<u64>,
 }
 
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+pub(crate) type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+/// The task driving one connection.
+pub(crate) type Driver = tokio::task::JoinHandle<Result<(), hyper::Error>>;
 
-async fn open(
-    address: SocketAddr,
-) -> Result<(Sender, tokio::task::JoinHandle<Result<(), hyper::Error>>), String> {
+/// One HTTP/1.1 connection to `address`, with Nagle off.
+pub(crate) async fn open(address: SocketAddr) -> Result<(Sender, Driver), String> {
     let stream = tokio::net::TcpStream::connect(address)
         .await
         .map_err(|e| format!("cannot connect to {address}: {e}"))?;
@@ -308,7 +309,7 @@ async fn reference_answer(
     answer.map_err(Error::Http)
 }
 
-async fn close(driver: tokio::task::JoinHandle<Result<(), hyper::Error>>) {
+pub(crate) async fn close(driver: Driver) {
     // The connection ends once its sender is gone; a server that keeps it open is not waited for.
     let abort = driver.abort_handle();
     if tokio::time::timeout(Duration::from_secs(HTTP_CLOSE_SECS), driver)

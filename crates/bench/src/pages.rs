@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{ACCEPT, CONTENT_TYPE, HOST};
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
 
 use crate::Error;
-use crate::http::{EDITION_QUERY, HttpPlan, LoadErrors, ServerChild, request_body};
-use crate::limits::{HTTP_CLOSE_SECS, HTTP_SAMPLES_MAX};
+use crate::http::{
+    EDITION_QUERY, HttpPlan, LoadErrors, Sender, ServerChild, close, open, request_body,
+};
+use crate::limits::HTTP_SAMPLES_MAX;
 use crate::machine::Latency;
 
 /// The standard page with the content of [`EDITION_QUERY`].
@@ -73,32 +74,6 @@ impl Target {
                 .body(Full::new(Bytes::new())),
         };
         built.map_err(|e| format!("cannot build the request: {e}"))
-    }
-}
-
-type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
-type Driver = tokio::task::JoinHandle<Result<(), hyper::Error>>;
-
-async fn open(address: SocketAddr) -> Result<(Sender, Driver), String> {
-    let stream = tokio::net::TcpStream::connect(address)
-        .await
-        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
-    stream
-        .set_nodelay(true)
-        .map_err(|e| format!("cannot set TCP_NODELAY: {e}"))?;
-    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("HTTP/1.1 handshake with {address} failed: {e}"))?;
-    Ok((sender, tokio::spawn(connection)))
-}
-
-async fn close(driver: Driver) {
-    let abort = driver.abort_handle();
-    if tokio::time::timeout(Duration::from_secs(HTTP_CLOSE_SECS), driver)
-        .await
-        .is_err()
-    {
-        abort.abort();
     }
 }
 
