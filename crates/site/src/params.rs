@@ -19,9 +19,15 @@ pub struct PageQuery {
     /// The two dates a comparison form asks for (`/{jurisdiction}/compare?from=&to=`).
     pub from: Option<String>,
     pub to: Option<String>,
-    /// A search's words (`/search?q=`), the standard it is limited to, and its page cursor.
+    /// A search's words (`/search?q=`), the standard it is limited to (`only`:
+    /// without those below it), its aspect and category filters, and its page
+    /// cursor. The fields searched come as repeated `field=` pairs, which this
+    /// struct cannot hold: [`repeated`] reads them.
     pub q: Option<String>,
     pub jurisdiction: Option<String>,
+    pub only: Option<String>,
+    pub aspect: Option<String>,
+    pub category: Option<String>,
     pub after: Option<String>,
 }
 
@@ -46,6 +52,14 @@ impl PageQuery {
                 .ok_or_else(|| SiteError::BadPage(text.to_owned())),
         }
     }
+}
+
+/// Every value of `key` in a query string, in order, empty ones left out.
+pub fn repeated(raw: Option<&str>, key: &str) -> Vec<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .filter(|(k, v)| k == key && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
+        .collect()
 }
 
 pub fn date(text: &str) -> Result<NaiveDate, SiteError> {

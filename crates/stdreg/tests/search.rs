@@ -1,11 +1,12 @@
-//! `stdreg search` and GraphQL `search` over the bundled data and local examples:
-//! the same hits, in the same order, with the same snippets and links; bad
-//! queries refused with one line and exit 1 (`BAD_USER_INPUT` over GraphQL).
+//! `stdreg search`, GraphQL `search` and the site's `/search` over the bundled
+//! data and local examples: the same hits, in the same order, with the same
+//! snippets and links; bad queries refused with one line and exit 1
+//! (`BAD_USER_INPUT` over GraphQL, 400 on the site).
 
 mod support;
 
 use serde_json::{Value, json};
-use support::{Scratch, Server};
+use support::{Scratch, Server, http_get};
 
 const SEARCH: &str = r#"query($q: String!, $filter: SearchFilter, $at: Date, $known: DateTime, $history: Boolean, $first: Int, $after: String) {
   search(query: $q, filter: $filter, validAt: $at, knownAt: $known, history: $history, first: $first, after: $after) {
@@ -13,10 +14,12 @@ const SEARCH: &str = r#"query($q: String!, $filter: SearchFilter, $at: Date, $kn
       snippets { field fragments { text highlighted } } } }
     pageInfo { hasNextPage endCursor } } }"#;
 
-/// One search: CLI flags and the same search as GraphQL variables.
+/// One search: CLI flags, the same search as GraphQL variables, and as the
+/// site's search form sends it.
 struct Case {
     flags: &'static [&'static str],
     variables: Value,
+    form: &'static [(&'static str, &'static str)],
 }
 
 fn cases() -> Vec<Case> {
@@ -24,6 +27,7 @@ fn cases() -> Vec<Case> {
         Case {
             flags: &["广播", "--valid-at", "2024-12-31"],
             variables: json!({"q": "广播", "at": "2024-12-31"}),
+            form: &[("q", "广播"), ("date", "2024-12-31")],
         },
         Case {
             flags: &[
@@ -35,14 +39,22 @@ fn cases() -> Vec<Case> {
                 "--only",
             ],
             variables: json!({"q": "广播", "at": "2024-12-31", "filter": {"jurisdiction": "CN", "includeLocalities": false}}),
+            form: &[
+                ("q", "广播"),
+                ("date", "2024-12-31"),
+                ("jurisdiction", "CN"),
+                ("only", "1"),
+            ],
         },
         Case {
             flags: &["叶酸", "--history"],
             variables: json!({"q": "叶酸", "history": true}),
+            form: &[("q", "叶酸"), ("date", "all")],
         },
         Case {
             flags: &["广播", "--history", "--first", "2"],
             variables: json!({"q": "广播", "history": true, "first": 2}),
+            form: &[("q", "广播"), ("date", "all")],
         },
         Case {
             flags: &[
@@ -53,6 +65,12 @@ fn cases() -> Vec<Case> {
                 "service_standard,name",
             ],
             variables: json!({"q": "电视 -广播", "at": "2024-12-31", "filter": {"fields": ["SERVICE_STANDARD", "NAME"]}}),
+            form: &[
+                ("q", "电视 -广播"),
+                ("date", "2024-12-31"),
+                ("field", "service_standard"),
+                ("field", "name"),
+            ],
         },
         Case {
             flags: &[
@@ -65,10 +83,17 @@ fn cases() -> Vec<Case> {
                 "2030-01-01T00:00:00Z",
             ],
             variables: json!({"q": "军人", "at": "2024-12-31", "known": "2030-01-01T00:00:00Z", "filter": {"jurisdiction": "310000"}}),
+            form: &[
+                ("q", "军人"),
+                ("date", "2024-12-31"),
+                ("jurisdiction", "310000"),
+                ("known_at", "2030-01-01T00:00:00Z"),
+            ],
         },
         Case {
             flags: &["体育", "--valid-at", "2024-12-31", "--aspect", "WTFW"],
             variables: json!({"q": "体育", "at": "2024-12-31", "filter": {"aspect": "WTFW"}}),
+            form: &[("q", "体育"), ("date", "2024-12-31"), ("aspect", "WTFW")],
         },
     ]
 }
@@ -98,8 +123,26 @@ fn cli_edges(results: &Value) -> Value {
     })
 }
 
+/// The permanent links of the hits a site search page lists, in order.
+fn site_permalinks(address: &str, form: &[(&str, &str)]) -> Vec<String> {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(form);
+    let (status, _, body) = http_get(address, &format!("/search?{}", query.finish()), &[]);
+    let html = String::from_utf8(body).expect("utf-8 page");
+    assert_eq!(status, 200, "{form:?}: {html}");
+    html.split(r#"<h2 class="hit"><a href=""#)
+        .skip(1)
+        .map(|rest| {
+            rest.split('"')
+                .next()
+                .unwrap_or_default()
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
 #[test]
-fn cli_and_graphql_give_the_same_hits() {
+fn cli_graphql_and_the_site_give_the_same_hits() {
     let scratch = Scratch::imported();
     scratch.ok(&["import", "--local-examples"]);
     let data = scratch.data().display().to_string();
@@ -110,6 +153,23 @@ fn cli_and_graphql_give_the_same_hits() {
         let gql = server.graphql(SEARCH, case.variables.clone(), None);
         assert!(gql["errors"].is_null(), "{:?}: {gql}", case.flags);
         assert_eq!(gql["data"]["search"], cli_edges(&cli), "{:?}", case.flags);
+        // The site shows 20 hits a page and no page size: the CLI's page is its first hits.
+        let cli_links: Vec<String> = cli["hits"]
+            .as_array()
+            .expect("hits")
+            .iter()
+            .filter_map(|h| h["permalink"].as_str().map(str::to_owned))
+            .collect();
+        let site_links = site_permalinks(&server.address, case.form);
+        assert_eq!(
+            site_links.get(..cli_links.len()),
+            Some(&cli_links[..]),
+            "{:?}",
+            case.flags
+        );
+        if cli["next_cursor"].is_null() {
+            assert_eq!(site_links.len(), cli_links.len(), "{:?}", case.flags);
+        }
         total += cli["hits"].as_array().map_or(0, Vec::len);
     }
     // The cases find something: equal empty answers would prove nothing.
@@ -172,4 +232,25 @@ fn bad_queries_are_refused_with_one_line() {
         answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{answer}"
     );
+    // The site refuses the same input with 400 and says what is wrong (a
+    // 10 KB query is a longer address than the server takes: 414).
+    let encoded: String = form_urlencoded::byte_serialize(long.as_bytes()).collect();
+    let (status, _, _) = http_get(&server.address, &format!("/search?q={encoded}"), &[]);
+    assert_eq!(status, 414);
+    let over = "字".repeat(201);
+    let site_cases: [(&[(&str, &str)], &str); 4] = [
+        (&[("q", "\"叶酸")], "not closed"),
+        (&[("q", &over)], "at most 200"),
+        (&[("q", "叶酸"), ("field", "nope")], "nope"),
+        (&[("q", "叶酸"), ("aspect", "no such")], "no such"),
+    ];
+    for (form, needle) in site_cases {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(form);
+        let (status, _, body) =
+            http_get(&server.address, &format!("/search?{}", query.finish()), &[]);
+        let html = String::from_utf8_lossy(&body);
+        assert_eq!(status, 400, "{needle}: {html:.400}");
+        assert!(html.contains(needle), "{needle}: {html:.400}");
+    }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use support::{Scratch, Server};
+use support::{Scratch, Server, http_get as get};
 
 /// Bounds every wait on the browser.
 const WAIT: Duration = Duration::from_secs(30);
@@ -376,6 +376,11 @@ const PAGES: &[(&str, &str, &[&str])] = &[
         &["检索", "收听广播", "2023-08-09"],
     ),
     (
+        "search-filtered",
+        "/search?q=%E4%BD%93%E8%82%B2&date=2024-12-31&aspect=WTFW&field=name&field=service_content",
+        &["更多条件", "体育", "方面"],
+    ),
+    (
         "not-found-jurisdiction",
         "/XX/2022-06-01",
         &["未找到", "is not a jurisdiction"],
@@ -466,43 +471,6 @@ async fn the_site_in_a_browser() {
 }
 
 /// One HTTP/1.0 GET: status, headers (lowercase names), body.
-fn get(
-    address: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    stream.set_read_timeout(Some(WAIT)).expect("timeout");
-    let extra: String = headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\r\n"))
-        .collect();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{extra}\r\n"
-    )
-    .expect("send");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).expect("read");
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a head");
-    let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (status, headers, response[split + 4..].to_vec())
-}
-
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
