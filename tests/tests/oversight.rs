@@ -148,7 +148,7 @@ fn raise_tv_level() -> Value {
     })
 }
 
-const PUBLISH: &str = "mutation($r: JSON!) { publishRevision(revision: $r) {
+const PUBLISH: &str = "mutation($r: JSON!) { publishRevisionDocument(document: $r) {
     eventCount streamVersion lastGlobalPosition recordedAt } }";
 
 #[tokio::test]
@@ -194,7 +194,7 @@ async fn a_national_rise_makes_a_locality_fall_below_from_its_date_and_only_as_k
         )
         .await;
     assert!(published.get("errors").is_none(), "{published}");
-    let last_position = published["data"]["publishRevision"]["lastGlobalPosition"]
+    let last_position = published["data"]["publishRevisionDocument"]["lastGlobalPosition"]
         .as_u64()
         .unwrap();
 

@@ -20,6 +20,8 @@ mod schema;
 mod search;
 mod shared;
 mod types;
+mod write;
+mod write_inputs;
 
 pub use connections::{ClientAddress, serve};
 pub use error::{ApiError, Code};

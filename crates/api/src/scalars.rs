@@ -79,3 +79,11 @@ impl From<chrono::DateTime<Utc>> for DateTime {
         DateTime(value)
     }
 }
+
+/// Written as the import format writes dates, for the typed inputs that are
+/// turned into its shape.
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.format("%Y-%m-%d"))
+    }
+}

@@ -3,12 +3,9 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Json, Object, Schema, SimpleObject, Subscription};
-use domain::command::PublishRevision;
+use async_graphql::{Context, ID, InputObject, Object, Schema, SimpleObject, Subscription};
 use futures::Stream;
-use registry::Published;
 
-use crate::auth::Caller;
 use crate::compliance_types::{self, ComplianceReportObj, ComplianceSummaryObj};
 use crate::error::{ApiError, ApiResult, IntoGraphql};
 use crate::limits;
@@ -18,6 +15,7 @@ use crate::shared::{Shared, cursor, parse_cursor};
 use crate::types::{
     EventObj, RevisionKind, RevisionObj, StandardObj, parse_jurisdiction, parse_revision, shared,
 };
+pub use crate::write::Mutation;
 
 /// The schema served at `/graphql`.
 pub type ApiSchema = Schema<Query, Mutation, SubscriptionRoot>;
@@ -277,101 +275,6 @@ pub struct PageInfo {
     has_previous_page: bool,
     start_cursor: Option<String>,
     end_cursor: Option<String>,
-}
-
-/// Writes. Every mutation needs `Authorization: Bearer TOKEN`.
-#[derive(Debug, Default)]
-pub struct Mutation;
-
-#[Object]
-impl Mutation {
-    /// Publishes one revision. `revision` is one revision in the import format
-    /// (docs/import-format.md): the JSON object `{"revision": {...}, "content":
-    /// {...}}` that `stdreg import --print-bundled` prints inside `revisions`.
-    /// With `expectedVersion` (`Standard.streamVersion` as read) nothing is
-    /// recorded when someone else published first (`CONFLICT`). Needs a
-    /// national editor's token for `CN`, a local editor's for that jurisdiction
-    /// or one below it; the token's principal is recorded as the actor.
-    async fn publish_revision(
-        &self,
-        ctx: &Context<'_>,
-        revision: Json<serde_json::Value>,
-        expected_version: Option<u32>,
-    ) -> ApiResult<PublishResult> {
-        let anonymous = Caller::Anonymous;
-        let caller = ctx.data_opt::<Caller>().unwrap_or(&anonymous);
-        let principal = caller.principal().gql()?;
-        let command: PublishRevision = serde_path_to_error::deserialize(revision.0)
-            .map_err(|e| {
-                ApiError::BadInput(format!(
-                    "`revision` is not a revision in the import format: at {}: {}",
-                    match e.path().to_string().as_str() {
-                        "." => "the top level".to_owned(),
-                        path => domain::input::quote(path),
-                    },
-                    domain::input::quote(&e.inner().to_string())
-                ))
-            })
-            .gql()?;
-        principal
-            .may_publish(&command.revision.jurisdiction)
-            .gql()?;
-        let shared = shared(ctx);
-        let published = shared
-            .registry
-            .publish(&command, &principal.name, expected_version.map(u64::from))
-            .await
-            .gql()?;
-        PublishResult::new(shared, published)
-    }
-}
-
-/// What `publishRevision` recorded.
-#[derive(Debug, SimpleObject)]
-pub struct PublishResult {
-    revision: RevisionObj,
-    jurisdiction: String,
-    /// Events appended.
-    event_count: usize,
-    /// The standard's stream version after the append (the next `expectedVersion`).
-    stream_version: u64,
-    /// Global position of the last event appended.
-    last_global_position: u64,
-    /// Record time of the append: instants before it see the registry without this revision.
-    recorded_at: DateTime,
-    /// The events appended, in log order.
-    events: Vec<EventObj>,
-}
-
-impl PublishResult {
-    fn new(shared: &Shared, published: Published) -> ApiResult<Self> {
-        let first = published
-            .last_global_position
-            .saturating_sub(published.event_count as u64);
-        let only_this = registry::query::EventFilter {
-            jurisdiction: Some(published.jurisdiction.clone()),
-            revision: Some(published.revision.clone()),
-            ..Default::default()
-        };
-        let events = shared
-            .registry
-            .events(&only_this, first, published.event_count)
-            .into_iter()
-            .map(|f| EventObj {
-                jurisdiction: f.jurisdiction,
-                event: f.event,
-            })
-            .collect();
-        Ok(Self {
-            revision: RevisionObj::now(shared, &published.revision)?,
-            jurisdiction: published.jurisdiction.to_string(),
-            event_count: published.event_count,
-            stream_version: published.stream_version,
-            last_global_position: published.last_global_position,
-            recorded_at: DateTime(published.recorded_at),
-            events,
-        })
-    }
 }
 
 /// Live updates, over WebSocket at `/graphql/ws` (graphql-transport-ws).

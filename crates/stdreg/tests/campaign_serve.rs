@@ -221,7 +221,7 @@ fn only_a_token_scope_is_writable() {
     let chengdu = token(&["--role", "local-editor", "--jurisdiction", "510100"]);
     let auditor = token(&["--role", "auditor"]);
     let server = Server::start(&format!("{dir}/data"), &["--tokens", &tokens]);
-    let publish = "mutation($r: JSON!) { publishRevision(revision: $r) { eventCount } }";
+    let publish = "mutation($r: JSON!) { publishRevisionDocument(document: $r) { eventCount } }";
     let head = |server: &Server| -> u64 {
         server.graphql("{ indexedPosition }", json!({}), None)["data"]["indexedPosition"]
             .as_u64()

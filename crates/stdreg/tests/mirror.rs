@@ -17,7 +17,7 @@ use support::{Server, ok, ok_on, run, scratch_dir, write_correction};
 const MIRROR_WAIT: Duration = Duration::from_secs(30);
 
 const PUBLISH: &str = "mutation($revision: JSON!) {
-  publishRevision(revision: $revision) { lastGlobalPosition }
+  publishRevisionDocument(document: $revision) { lastGlobalPosition }
 }";
 
 /// A running `stdreg mirror` (following), killed when dropped; its
@@ -116,7 +116,7 @@ fn other_correction(dir: &Path) -> String {
 
 fn publish(server: &Server, token: &str, revision: Value) -> u64 {
     let published = server.graphql(PUBLISH, json!({ "revision": revision }), Some(token));
-    published["data"]["publishRevision"]["lastGlobalPosition"]
+    published["data"]["publishRevisionDocument"]["lastGlobalPosition"]
         .as_u64()
         .unwrap_or_else(|| panic!("publish failed: {published}"))
 }

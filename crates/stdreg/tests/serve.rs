@@ -233,16 +233,16 @@ async fn serve_answers_over_http_and_websocket_like_the_command_line() {
     // Publish the retroactive correction through the API.
     let published = graphql(
         &address,
-        "mutation($r: JSON!) { publishRevision(revision: $r) { eventCount revision { id actor } } }",
+        "mutation($r: JSON!) { publishRevisionDocument(document: $r) { eventCount revision { id actor } } }",
         json!({ "r": correction() }),
         Some(&token),
     )
     .await;
     assert_eq!(
-        published["publishRevision"]["revision"]["actor"],
+        published["publishRevisionDocument"]["revision"]["actor"],
         "editor:e2e"
     );
-    let count = published["publishRevision"]["eventCount"]
+    let count = published["publishRevisionDocument"]["eventCount"]
         .as_u64()
         .expect("count");
 

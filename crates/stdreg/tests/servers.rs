@@ -16,7 +16,7 @@ const CONVERGENCE: Duration = Duration::from_secs(1);
 const POLL_PAUSE: Duration = Duration::from_millis(5);
 
 const PUBLISH: &str = "mutation($revision: JSON!) {
-  publishRevision(revision: $revision) { lastGlobalPosition streamVersion }
+  publishRevisionDocument(document: $revision) { lastGlobalPosition streamVersion }
 }";
 
 const SEEN: &str = "query($id: ID!) { indexedPosition revision(id: $id) { id } }";
@@ -134,7 +134,7 @@ fn publish_and_wait(from: &Server, to: &Server, token: &str, revision: Value) ->
         published.get("errors").is_none(),
         "publish failed: {published}"
     );
-    let position = published["data"]["publishRevision"]["lastGlobalPosition"]
+    let position = published["data"]["publishRevisionDocument"]["lastGlobalPosition"]
         .as_u64()
         .expect("lastGlobalPosition");
     let start = Instant::now();

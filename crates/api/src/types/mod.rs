@@ -19,7 +19,7 @@ mod event;
 mod revision;
 mod standard;
 
-pub(crate) use edition::{ItemVersionObj, LevelObj, ServiceStandardObj};
+pub(crate) use edition::{Comparator, ItemVersionObj, LevelObj, Period, ServiceStandardObj};
 pub(crate) use event::EventObj;
 pub(crate) use revision::{RevisionKind, RevisionObj};
 pub(crate) use standard::{StandardObj, point};

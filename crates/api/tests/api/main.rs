@@ -12,6 +12,7 @@ mod protocol;
 mod queries;
 mod schema_file;
 mod subscriptions;
+mod typed_writes;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -222,4 +223,4 @@ pub fn correction(id: &str, text: &str) -> Value {
     })
 }
 
-pub const PUBLISH: &str = "mutation($r: JSON!, $v: Int) { publishRevision(revision: $r, expectedVersion: $v) { revision { id kind recordedAt actor } jurisdiction eventCount streamVersion lastGlobalPosition recordedAt events { type revisionId actor } } }";
+pub const PUBLISH: &str = "mutation($r: JSON!, $v: Int) { publishRevisionDocument(document: $r, expectedVersion: $v) { revision { id kind recordedAt actor } jurisdiction eventCount streamVersion lastGlobalPosition recordedAt events { type revisionId actor } } }";

@@ -39,7 +39,7 @@ async fn a_retroactive_correction_is_seen_now_and_not_as_known_before() {
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(body.get("errors").is_none(), "{body}");
-    let result = &body["data"]["publishRevision"];
+    let result = &body["data"]["publishRevisionDocument"];
     assert_eq!(result["revision"]["id"], "cn-2021-corr-1");
     assert_eq!(result["revision"]["kind"], "CORRECTION");
     assert_eq!(

@@ -87,7 +87,7 @@ async fn queries_run_over_get_and_mutations_do_not() {
 
     let (status, headers, body) = h
         .send(get(
-            "query=mutation%20%7B%20publishRevision(revision%3A%20%7B%7D)%20%7B%20eventCount%20%7D%20%7D",
+            "query=mutation%20%7B%20publishRevisionDocument(document%3A%20%7B%7D)%20%7B%20eventCount%20%7D%20%7D",
             Some("application/graphql-response+json"),
         ))
         .await;

@@ -29,7 +29,7 @@ async fn a_subscriber_receives_events_recorded_after_it_subscribed() {
             Some(&h.national),
         )
         .await;
-    let count = body["data"]["publishRevision"]["eventCount"]
+    let count = body["data"]["publishRevisionDocument"]["eventCount"]
         .as_u64()
         .expect("published");
 
