@@ -7,6 +7,7 @@ pub mod bundled_local;
 pub mod codec;
 pub mod import;
 pub mod page;
+pub mod preview;
 pub mod query;
 pub mod search;
 mod service;

@@ -479,7 +479,7 @@ impl Registry {
     /// Decides every revision against the history as the ones before it would
     /// leave it; `None` marks a revision already recorded with the same
     /// content, when `recorded` skips those.
-    fn plan(
+    pub(crate) fn plan(
         &self,
         timeline: &Timeline,
         commands: &[PublishRevision],
@@ -547,7 +547,7 @@ impl Registry {
 
 /// What planning does with a revision already recorded with the same content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Recorded {
+pub(crate) enum Recorded {
     /// Import: nothing to append for it.
     Skip,
     /// Publish: refused, as `decide` refuses a revision recorded before.
@@ -577,7 +577,7 @@ fn check_references(timeline: &Timeline, command: &PublishRevision) -> Result<()
 }
 
 /// Decided events as they would read back, for checking a file before appending.
-fn simulate(
+pub(crate) fn simulate(
     events: Vec<NewDomainEvent>,
     position: &mut u64,
     now: DateTime<Utc>,

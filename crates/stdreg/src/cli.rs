@@ -106,7 +106,14 @@ pub enum Command {
         /// Also import the bundled local implementation examples (after the national data).
         #[arg(long, conflicts_with_all = ["file", "print_bundled"])]
         local_examples: bool,
+        /// Print what would be recorded, as a diff of each edition it changes, and append nothing.
+        #[arg(long, conflicts_with_all = ["print_bundled", "local_examples"])]
+        dry_run: bool,
     },
+    /// Import a standard from its official table (CSV or XLSX; docs/import-format.md, "Tables").
+    ImportTable(crate::table::ImportTableArgs),
+    /// Write the standard in force at a point as a table in the official layout (CSV or XLSX).
+    ExportTable(crate::table::ExportTableArgs),
     /// Compliance of a local standard with the national one (and its province's and city's).
     Compliance {
         /// A province, city or county code, e.g. 310000.
@@ -132,6 +139,9 @@ pub enum Command {
         /// Who is recording (stored as the actor of every event).
         #[arg(long, env = "STDREG_ACTOR", default_value = "cli")]
         actor: String,
+        /// Print what would be recorded, as a diff of the edition it changes, and append nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// The consolidated standard at a point in valid time, as recorded by a point in record time.
     Edition {

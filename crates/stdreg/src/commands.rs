@@ -6,6 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use domain::ids::Jurisdiction;
 use registry::import::{ImportFile, parse_import};
+use registry::preview::PreviewOf;
 use registry::query::Point;
 use registry::verifiable::Checkpoints;
 use registry::view::EventView;
@@ -94,12 +95,38 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::ComplianceSummary { parent, point } => {
             crate::compliance::summary(&registry, &parent, &point, json)
         }
+        Command::Import {
+            file,
+            dry_run: true,
+            ..
+        } => {
+            let file = import_file(file.as_deref())?;
+            let previews = registry
+                .preview(&file.revisions, "import", PreviewOf::Import)
+                .await?;
+            crate::table::previews(&previews, json)
+        }
         Command::Import { file, .. } => import(&registry, file.as_deref(), json).await,
+        Command::Publish {
+            file,
+            actor,
+            dry_run: true,
+            ..
+        } => {
+            let file = read_import(&file)?;
+            let previews = registry
+                .preview(&file.revisions, &actor, PreviewOf::Publish)
+                .await?;
+            crate::table::previews(&previews, json)
+        }
         Command::Publish {
             file,
             expected_version,
             actor,
+            ..
         } => publish(&registry, &file, expected_version, &actor, json).await,
+        Command::ImportTable(args) => crate::table::import_table(&registry, &args, json).await,
+        Command::ExportTable(args) => crate::table::export_table(&registry, &args, json),
         Command::Edition {
             jurisdiction,
             point,
@@ -191,7 +218,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 /// that only read leave nothing behind where there is no registry.
 fn access(command: &Command) -> Access {
     match command {
-        Command::Import { .. } | Command::Publish { .. } => Access::Create,
+        Command::Import { .. } | Command::Publish { .. } | Command::ImportTable(_) => {
+            Access::Create
+        }
         _ => Access::Existing,
     }
 }
@@ -335,13 +364,18 @@ struct ImportLine {
     last_global_position: Option<u64>,
 }
 
-async fn import(registry: &Registry, file: Option<&Path>, json: bool) -> Result<(), Failure> {
-    let file = match file {
+/// The file named, or the bundled national data.
+fn import_file(file: Option<&Path>) -> Result<ImportFile, Failure> {
+    Ok(match file {
         Some(path) => read_import(path)?,
         None => ImportFile::new(
             registry::bundled::national_revisions().map_err(|e| Failure::Internal(e.into()))?,
         ),
-    };
+    })
+}
+
+async fn import(registry: &Registry, file: Option<&Path>, json: bool) -> Result<(), Failure> {
+    let file = import_file(file)?;
     let outcomes = registry.import(&file, "import").await?;
     let lines: Vec<ImportLine> = outcomes
         .iter()

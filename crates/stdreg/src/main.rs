@@ -15,6 +15,7 @@ mod render;
 mod search;
 mod serve;
 mod store;
+mod table;
 mod token;
 mod verify;
 

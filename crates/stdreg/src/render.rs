@@ -356,6 +356,32 @@ pub fn diff(view: &DiffView) -> String {
     out
 }
 
+/// What each revision of a dry run would record, and the diff of the edition it changes.
+pub fn preview(previews: &[registry::preview::Preview]) -> String {
+    let mut out = String::new();
+    for p in previews {
+        let _ = match p.outcome {
+            "already_recorded" => writeln!(
+                out,
+                "{} ({}): already recorded with this document; an import skips it",
+                p.revision, p.jurisdiction
+            ),
+            _ => writeln!(
+                out,
+                "{} ({}): would record {} events; the edition in force on {} would change as follows:",
+                p.revision, p.jurisdiction, p.event_count, p.effective_from
+            ),
+        };
+        if p.outcome != "already_recorded" {
+            for line in diff(&p.diff).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
+    out.push_str("Dry run: nothing appended.\n");
+    out
+}
+
 pub fn log(lines: &Vec<LogLine>) -> String {
     let mut out = String::new();
     for l in lines {
