@@ -182,14 +182,13 @@ fn category_heading(text: &str) -> Option<String> {
     (!name.is_empty()).then(|| name.to_owned())
 }
 
-fn classify(row: &Row, columns: &Columns) -> Kind {
+fn classify(row: &Row) -> Kind {
     let filled: Vec<&String> = row.cells.iter().filter(|c| !c.is_empty()).collect();
     let Some(first) = filled.first() else {
         return Kind::Blank;
     };
     // A heading fills one cell, or, merged across the row, every cell with one text.
     let only_one_text = filled.iter().all(|c| c == first);
-    let name_cell = row.cells.get(columns.required[1]).map(String::as_str);
     if only_one_text {
         if normalise(first) == UNPLACED {
             return Kind::Unplaced;
@@ -198,10 +197,7 @@ fn classify(row: &Row, columns: &Columns) -> Kind {
             return Kind::Aspect(name);
         }
         if let Some(name) = category_heading(first) {
-            // A row holding only a name that happens to look numbered is still an item.
-            if filled.len() > 1 || name_cell != Some(first.as_str()) {
-                return Kind::Category(name);
-            }
+            return Kind::Category(name);
         }
     }
     Kind::Item
@@ -236,7 +232,7 @@ pub fn parse_rows(source_name: &str, rows: &[Row]) -> Result<Table, TableError> 
     let mut problems = Vec::new();
     let mut place = Place::Unplaced;
     for row in &rows[header_index + 1..] {
-        match classify(row, &columns) {
+        match classify(row) {
             Kind::Blank => {}
             Kind::Aspect(name) => {
                 table.aspects.push(TableAspect {
