@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_graphql::Data;
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, parse_query_string};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
@@ -137,9 +137,9 @@ impl Media {
     }
 }
 
-/// Picks the response media type from `Accept`. No header means
-/// `application/json` (as the specification asks for older clients); a
-/// wildcard gets `application/graphql-response+json`.
+/// Picks the response media type from `Accept`. No header or a wildcard
+/// means `application/json`, which every client reads (as the GraphQL over
+/// HTTP specification recommends while the newer type spreads).
 fn negotiate(headers: &HeaderMap) -> Option<Media> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Some(Media::Json);
@@ -157,7 +157,7 @@ fn negotiate(headers: &HeaderMap) -> Option<Media> {
         let candidate = match media.as_str() {
             "application/graphql-response+json" => (quality, 3, Media::GraphqlResponse),
             "application/json" => (quality, 2, Media::Json),
-            "application/*" | "*/*" => (quality, 1, Media::GraphqlResponse),
+            "application/*" | "*/*" => (quality, 1, Media::Json),
             _ => continue,
         };
         if candidate.0 > 0.0 && best.is_none_or(|b| (candidate.0, candidate.1) > (b.0, b.1)) {
@@ -198,7 +198,7 @@ async fn graphql_get(
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let request = match parse_query_string(query.as_deref().unwrap_or("")) {
+    let request = match get_request(query.as_deref().unwrap_or("")) {
         Ok(request) => request,
         Err(e) => {
             return error_response(
@@ -206,14 +206,53 @@ async fn graphql_get(
                 media,
                 Code::BadRequest,
                 &format!(
-                    "the query string is not a GraphQL request ({}): send query=…, and variables=… as URL-encoded JSON",
-                    domain::input::quote(&e.to_string())
+                    "the query string is not a GraphQL request ({}): send query=…, and optionally operationName=… and variables=… as URL-encoded JSON",
+                    domain::input::quote(&e)
                 ),
             );
         }
     };
     let caller = app.caller(&headers);
     execute(&app, request, caller, media, Method::GET).await
+}
+
+/// A GraphQL request from a query string: `query`, and optionally
+/// `operationName`, `variables` and `extensions` (JSON), as GraphQL over HTTP
+/// names them. (async-graphql's own parser looks for `operation_name`.)
+fn get_request(raw: &str) -> Result<async_graphql::Request, String> {
+    let mut query = None;
+    let mut operation_name = None;
+    let mut variables = None;
+    let mut extensions = None;
+    for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
+        let slot = match key.as_ref() {
+            "query" => &mut query,
+            "operationName" => &mut operation_name,
+            "variables" => &mut variables,
+            "extensions" => &mut extensions,
+            _ => continue,
+        };
+        if slot.replace(value.into_owned()).is_some() {
+            return Err(format!("`{key}` is given twice"));
+        }
+    }
+    fn json<T: serde::de::DeserializeOwned>(
+        name: &str,
+        text: Option<String>,
+    ) -> Result<Option<T>, String> {
+        text.map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| format!("`{name}` is not JSON: {e}"))
+    }
+    let mut request = async_graphql::Request::new(query.ok_or("`query` is missing")?);
+    request.operation_name = operation_name;
+    if let Some(variables) = json("variables", variables)? {
+        request.variables = variables;
+    }
+    if let Some(extensions) = json("extensions", extensions)? {
+        request.extensions = extensions;
+    }
+    Ok(request)
 }
 
 async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Body) -> Response {
@@ -316,7 +355,7 @@ async fn execute(
         Ok(doc) => operation_type(doc, name.as_deref()),
         Err(e) => {
             return error_response(
-                StatusCode::BAD_REQUEST,
+                request_error_status(media),
                 media,
                 Code::GraphqlParseFailed,
                 &format!(
@@ -417,7 +456,8 @@ fn bytes_response(status: StatusCode, media: Media, bytes: Bytes) -> Response {
 }
 
 /// Serialises a response, with a code on every error. A response that failed
-/// before execution (parse, validation, limits) has no `data` and status 400.
+/// before execution (parse, validation, limits) has no `data`, and status 400
+/// in `application/graphql-response+json`.
 fn render(mut response: async_graphql::Response, media: Media) -> Response {
     let request_error = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -456,11 +496,22 @@ fn render(mut response: async_graphql::Response, media: Media) -> Response {
         );
     }
     let status = if request_error {
-        StatusCode::BAD_REQUEST
+        request_error_status(media)
     } else {
         StatusCode::OK
     };
     json_response(status, media, &Value::Object(body))
+}
+
+/// The status of a well-formed request whose document cannot run (it does
+/// not parse or validate): 400 in `application/graphql-response+json`; 200
+/// in `application/json`, whose older clients read errors only from a 200
+/// (GraphQL over HTTP, "application/json" responses).
+fn request_error_status(media: Media) -> StatusCode {
+    match media {
+        Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+        Media::Json => StatusCode::OK,
+    }
 }
 
 /// A code for errors raised by the GraphQL engine itself rather than by a resolver.

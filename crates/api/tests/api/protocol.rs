@@ -49,10 +49,11 @@ async fn the_response_type_follows_accept() {
             StatusCode::OK,
             Some("application/json"),
         ),
+        (Some("*/*"), StatusCode::OK, Some("application/json")),
         (
-            Some("*/*"),
+            Some("application/*"),
             StatusCode::OK,
-            Some("application/graphql-response+json"),
+            Some("application/json"),
         ),
         (Some("text/html"), StatusCode::NOT_ACCEPTABLE, None),
     ];
@@ -96,29 +97,111 @@ async fn queries_run_over_get_and_mutations_do_not() {
     assert_eq!(code(&body), "METHOD_NOT_ALLOWED");
 }
 
+/// Requests that cannot run get no `data`. A body that is not a GraphQL
+/// request gets 400 whatever the client reads; a document that does not parse
+/// or validate gets 400 in `application/graphql-response+json` and 200 in
+/// `application/json` (GraphQL over HTTP: older clients read errors only from a 200).
 #[tokio::test]
-async fn requests_that_cannot_run_get_400_without_data() {
+async fn requests_that_cannot_run_get_errors_without_data() {
     let h = Harness::new().await;
+    let json_status = |document_error: bool| {
+        if document_error {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        }
+    };
     let cases = [
-        (r#"{"query":"{ standards { "}"#, "GRAPHQL_PARSE_FAILED"),
+        (
+            r#"{"query":"{ standards { "}"#,
+            "GRAPHQL_PARSE_FAILED",
+            true,
+        ),
         (
             r#"{"query":"{ standards { noSuchField } }"}"#,
             "GRAPHQL_VALIDATION_FAILED",
+            true,
         ),
-        (r#"{"query": 42}"#, "BAD_REQUEST"),
-        (r#"not json"#, "BAD_REQUEST"),
+        (r#"{"query": 42}"#, "BAD_REQUEST", false),
+        (r#"not json"#, "BAD_REQUEST", false),
         (
             r#"{"query":"subscription { events { type } }"}"#,
             "BAD_REQUEST",
+            false,
         ),
     ];
-    for accept in ["application/graphql-response+json", "application/json"] {
-        for (body, expected) in cases {
-            let (status, _, answer) = h.send(post(body, "application/json", Some(accept))).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+    for (body, expected, document_error) in cases {
+        for (accept, status) in [
+            ("application/graphql-response+json", StatusCode::BAD_REQUEST),
+            ("application/json", json_status(document_error)),
+            ("*/*", json_status(document_error)),
+        ] {
+            let (got, _, answer) = h.send(post(body, "application/json", Some(accept))).await;
+            assert_eq!(got, status, "{accept}: {body}: {answer}");
             assert_eq!(code(&answer), expected, "{body}");
             assert!(answer.get("data").is_none(), "{body}: {answer}");
         }
+    }
+}
+
+/// GET takes the parameters POST takes, under the same names.
+#[tokio::test]
+async fn get_picks_the_operation_named() {
+    let h = Harness::new().await;
+    let document = "query A { indexedPosition } query B { standards { jurisdiction } }";
+    let encode = |pairs: &[(&str, &str)]| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(pairs);
+        query.finish()
+    };
+    let (status, _, body) = h
+        .send(get(
+            &encode(&[("query", document), ("operationName", "B")]),
+            None,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["data"],
+        json!({ "standards": [{ "jurisdiction": "CN" }] })
+    );
+    // The same document by POST, for comparison.
+    let post_body = json!({ "query": document, "operationName": "B" }).to_string();
+    let (_, _, posted) = h.send(post(&post_body, "application/json", None)).await;
+    assert_eq!(posted, body);
+    let (status, _, body) = h
+        .send(get(
+            &encode(&[
+                (
+                    "query",
+                    "query($j: String!) { standard(jurisdiction: $j) { jurisdiction } }",
+                ),
+                ("variables", r#"{"j":"CN"}"#),
+            ]),
+            None,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["standard"]["jurisdiction"], "CN");
+    for (query, needle) in [
+        (
+            encode(&[
+                ("query", "{ indexedPosition }"),
+                ("query", "{ standards { jurisdiction } }"),
+            ]),
+            "twice",
+        ),
+        (
+            encode(&[("query", "{ indexedPosition }"), ("variables", "{nope")]),
+            "`variables` is not JSON",
+        ),
+        (encode(&[("operationName", "B")]), "`query` is missing"),
+    ] {
+        let (status, _, body) = h.send(get(&query, None)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(code(&body), "BAD_REQUEST");
+        let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{message}");
     }
 }
 
