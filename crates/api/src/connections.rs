@@ -80,6 +80,14 @@ impl Admission {
         counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// How many connections and subscriptions are open now.
+    pub(crate) fn open(&self) -> (usize, usize) {
+        (
+            self.counts(Kind::Connection).total,
+            self.counts(Kind::Subscription).total,
+        )
+    }
+
     /// Counts one more of `kind` from `address`, or says which cap of `limits` it would pass.
     pub(crate) fn admit(
         self: &Arc<Self>,

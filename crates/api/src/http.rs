@@ -2,7 +2,6 @@
 //! WebSocket, liveness and readiness, request logs.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -10,9 +9,8 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, Opera
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, RawQuery, Request, State, WebSocketUpgrade};
+use axum::extract::{Extension, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use registry::Registry;
@@ -24,6 +22,7 @@ use crate::auth::{Caller, Tokens};
 use crate::connections::{Admission, ClientAddress, ConnectionPermit};
 use crate::error::Code;
 use crate::limits::{self, Limits};
+use crate::observe::{Metrics, Outcome, RootFields};
 use crate::schema::{ApiSchema, build_schema};
 use crate::shared::Shared;
 
@@ -38,6 +37,45 @@ pub struct AppState {
     pub checkpoints: Option<Arc<Checkpoints>>,
     /// The connections and subscriptions open on this state's server.
     pub(crate) admission: Arc<Admission>,
+    /// What `/metrics` serves; [`crate::log_request`] counts requests into it.
+    pub metrics: Arc<Metrics>,
+    /// Which other origins' pages may query `/graphql` from a browser.
+    pub cors: Cors,
+}
+
+/// Cross-origin reads of `/graphql` (CORS). Mutations still need a bearer
+/// token, which a page of another origin has only when its user gave it one;
+/// no cookie ever authorises anything, so no credentials are allowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cors {
+    /// Any origin.
+    #[default]
+    Any,
+    /// Only these origins (`https://example.org`).
+    Origins(Vec<HeaderValue>),
+    /// No cross-origin requests.
+    Off,
+}
+
+impl Cors {
+    fn layer(&self) -> Option<tower_http::cors::CorsLayer> {
+        use tower_http::cors::{AllowOrigin, CorsLayer};
+        let origin = match self {
+            Cors::Any => AllowOrigin::any(),
+            Cors::Origins(origins) => AllowOrigin::list(origins.iter().cloned()),
+            Cors::Off => return None,
+        };
+        Some(
+            CorsLayer::new()
+                .allow_origin(origin)
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
+                .expose_headers([axum::http::HeaderName::from_static(
+                    crate::observe::REQUEST_ID,
+                )])
+                .max_age(std::time::Duration::from_secs(3600)),
+        )
+    }
 }
 
 impl AppState {
@@ -48,6 +86,8 @@ impl AppState {
             limits: Limits::default(),
             checkpoints: None,
             admission: Arc::new(Admission::default()),
+            metrics: Arc::new(Metrics::default()),
+            cors: Cors::default(),
         }
     }
 
@@ -96,29 +136,18 @@ pub fn router(state: AppState) -> Router {
         state,
         answers: Arc::new(Answers::default()),
     };
+    let graphql = get(graphql_get).post(graphql_post);
+    let graphql = match app.state.cors.layer() {
+        Some(cors) => graphql.layer(cors),
+        None => graphql,
+    };
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", graphql)
         .route("/graphql/ws", get(websocket))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(app)
-}
-
-/// One log line per request, with its duration; the server layers it over
-/// the API and the site alike.
-pub async fn log_request(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
-    tracing::info!(
-        %method,
-        path,
-        status = response.status().as_u16(),
-        duration_us = started.elapsed().as_micros() as u64,
-        "request"
-    );
-    response
 }
 
 /// The response media types of GraphQL over HTTP.
@@ -351,8 +380,11 @@ async fn execute(
     method: Method,
 ) -> Response {
     let name = request.operation_name.clone();
-    let operation = match request.parsed_query() {
-        Ok(doc) => operation_type(doc, name.as_deref()),
+    let (operation, root_fields) = match request.parsed_query() {
+        Ok(doc) => (
+            operation_type(doc, name.as_deref()),
+            RootFields::of(doc, name.as_deref()),
+        ),
         Err(e) => {
             return error_response(
                 request_error_status(media),
@@ -404,6 +436,7 @@ async fn execute(
         variables: serde_json::to_string(&request.variables).unwrap_or_default(),
     });
     if let Some(answer) = key.as_ref().and_then(|k| app.answers.get(k)) {
+        app.state.metrics.operation(&root_fields, Outcome::Ok);
         return bytes_response(StatusCode::OK, media, answer);
     }
     let request = request.data(caller);
@@ -411,6 +444,7 @@ async fn execute(
     let response = match tokio::time::timeout(timeout, app.schema.execute(request)).await {
         Ok(response) => response,
         Err(_) => {
+            app.state.metrics.operation(&root_fields, Outcome::Timeout);
             return error_response(
                 StatusCode::GATEWAY_TIMEOUT,
                 media,
@@ -433,7 +467,13 @@ async fn execute(
         if let Some(key) = key {
             app.answers.put(key, bytes.clone());
         }
+        app.state.metrics.operation(&root_fields, Outcome::Ok);
         return bytes_response(StatusCode::OK, media, bytes);
+    }
+    // A document that did not validate names fields the schema may not have:
+    // only executed operations are counted.
+    if !is_request_error(&response) {
+        app.state.metrics.operation(&root_fields, Outcome::Errors);
     }
     render(response, media)
 }
@@ -459,9 +499,7 @@ fn bytes_response(status: StatusCode, media: Media, bytes: Bytes) -> Response {
 /// before execution (parse, validation, limits) has no `data`, and status 400
 /// in `application/graphql-response+json`.
 fn render(mut response: async_graphql::Response, media: Media) -> Response {
-    let request_error = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error = is_request_error(&response);
     let mut errors: Vec<Value> = Vec::with_capacity(response.errors.len());
     for error in response.errors.drain(..) {
         let mut value = serde_json::to_value(&error).unwrap_or_else(|_| json!({}));
@@ -512,6 +550,14 @@ fn request_error_status(media: Media) -> StatusCode {
         Media::GraphqlResponse => StatusCode::BAD_REQUEST,
         Media::Json => StatusCode::OK,
     }
+}
+
+/// Whether the response failed before execution: no data, and no error
+/// raised at a path of the result.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
 }
 
 /// A code for errors raised by the GraphQL engine itself rather than by a resolver.
@@ -583,6 +629,37 @@ async fn websocket(
             }
             serve.await;
         })
+}
+
+/// The metrics, with the gauges of the registry's state read now.
+async fn metrics(State(app): State<App>) -> Response {
+    let metrics = &app.state.metrics;
+    let indexed = *app.state.registry.indexed().borrow();
+    metrics.indexed_position.set(gauge_value(indexed));
+    // A store that does not answer leaves the head and the lag as last read.
+    if let Ok(head) = app.state.registry.store().head_position().await {
+        metrics.head_position.set(gauge_value(head));
+        metrics.lag.set(gauge_value(head.saturating_sub(indexed)));
+    }
+    let size = app
+        .state
+        .checkpoints
+        .as_ref()
+        .and_then(|c| c.latest())
+        .map_or(0, |c| c.checkpoint.size);
+    metrics.checkpoint_size.set(gauge_value(size));
+    let (connections, subscriptions) = app.state.admission.open();
+    metrics
+        .open_connections
+        .set(gauge_value(connections as u64));
+    metrics
+        .open_subscriptions
+        .set(gauge_value(subscriptions as u64));
+    metrics.render()
+}
+
+fn gauge_value(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 async fn healthz() -> Response {

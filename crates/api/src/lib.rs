@@ -3,7 +3,7 @@
 //! The only crate that knows GraphQL. [`router`] builds the whole
 //! surface: `POST`/`GET /graphql` (GraphQL over HTTP with content
 //! negotiation), subscriptions (graphql-transport-ws) at `/graphql/ws`,
-//! `/healthz` and `/readyz`; [`log_request`] logs each request. Reads answer from the registry's
+//! `/healthz`, `/readyz` and `/metrics`; [`log_request`] logs and counts each request. Reads answer from the registry's
 //! in-memory timeline; writes go through `Registry::publish` with the token's
 //! principal as the actor.
 
@@ -15,6 +15,7 @@ mod error;
 mod http;
 pub mod limits;
 mod log_proofs;
+mod observe;
 mod scalars;
 mod schema;
 mod search;
@@ -25,5 +26,6 @@ mod write_inputs;
 
 pub use connections::{ClientAddress, serve};
 pub use error::{ApiError, Code};
-pub use http::{AppState, log_request, router, schema};
+pub use http::{AppState, Cors, router, schema};
+pub use observe::{Metrics, REQUEST_ID, log_request};
 pub use schema::{ApiSchema, sdl};

@@ -26,18 +26,73 @@ pub struct ServeArgs {
     /// Also serve the log over gRPC (proto/stdreg/v1/log.proto) on this address; port 0 picks a free port.
     #[arg(long, env = "STDREG_GRPC_LISTEN")]
     pub grpc_listen: Option<String>,
+    /// Origins whose pages may query /graphql from a browser (comma-separated,
+    /// e.g. https://example.org); `*` any origin, `none` no other origin.
+    #[arg(
+        long,
+        env = "STDREG_CORS_ORIGINS",
+        default_value = "*",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+    /// Log lines as text or as one JSON object per line (for log collectors).
+    #[arg(long, env = "STDREG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The `--cors-origins` list as the API takes it.
+fn cors(origins: &[String]) -> Result<api::Cors, Failure> {
+    let origins: Vec<&str> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    match origins.as_slice() {
+        ["*"] => Ok(api::Cors::Any),
+        ["none"] | [] => Ok(api::Cors::Off),
+        list => list
+            .iter()
+            .map(|origin| {
+                let host = origin
+                    .strip_prefix("https://")
+                    .or_else(|| origin.strip_prefix("http://"));
+                let plain = host.is_some_and(|h| !h.is_empty() && !h.contains(['/', '*', ' ']));
+                axum::http::HeaderValue::from_str(origin)
+                    .ok()
+                    .filter(|_| plain)
+                    .ok_or_else(|| {
+                        Failure::User(format!(
+                            "--cors-origins: '{}' is not an origin: write scheme://host[:port] (e.g. https://example.org), `*` for any or `none`",
+                            domain::input::quote(origin)
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()
+            .map(api::Cors::Origins),
+    }
 }
 
 pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     // Logs go to standard error; standard output carries only the addresses.
-    let _ = tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .try_init();
+        .with_env_filter(filter);
+    let _ = match args.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        // One object per line, with the request span (its id) in each line of a request.
+        LogFormat::Json => logs.json().with_current_span(true).try_init(),
+    };
+    let cors = cors(&args.cors_origins)?;
     let tokens = match &args.tokens {
         Some(path) => {
             Tokens::from_file(&TokenFile::load(path).map_err(|e| Failure::User(e.to_string()))?)
@@ -120,13 +175,17 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             stop.subscribe(),
         ))
     });
-    let state = api::AppState::new(Arc::clone(&registry), tokens)
+    let mut state = api::AppState::new(Arc::clone(&registry), tokens)
         .with_checkpoints(Arc::clone(&checkpoints));
+    state.cors = cors;
     let app = site::router(
         site::SiteState::new(Arc::clone(&registry)).with_checkpoints(Arc::clone(&checkpoints)),
     )
     .merge(api::router(state.clone()))
-    .layer(axum::middleware::from_fn(api::log_request));
+    .layer(axum::middleware::from_fn_with_state(
+        Arc::clone(&state.metrics),
+        api::log_request,
+    ));
     // One signal stops both servers: it turns `stop`, which both wait on.
     let mut stopping = stop.subscribe();
     let http = api::serve(listener, app, &state, async move {
