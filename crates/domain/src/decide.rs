@@ -58,7 +58,9 @@ pub fn decide(
     )];
     match &command.content {
         RevisionContent::Whole(whole) => {
-            whole_standard_events(&at_effective, info, whole, context, &mut events)?
+            whole_standard_events(&at_effective, whole, &mut |event| {
+                events.push(new_event(info, context, None, event))
+            })?
         }
         RevisionContent::Changes(changes) => {
             // Each change sees the ones before it in the same document.
@@ -209,15 +211,109 @@ fn new_event(
     }
 }
 
+/// The changes that make the standard in force on `effective_from` (as
+/// `history` records it) what `whole` states, found by the comparison a
+/// whole-standard revision is decided with, as a list of changes: what a
+/// correction or adjustment stated as a whole table records. Empty when
+/// `whole` restates the standard as it stands.
+pub fn restating_changes(
+    history: &[RecordedEvent],
+    effective_from: NaiveDate,
+    whole: &WholeStandard,
+) -> Result<Vec<Change>, DomainError> {
+    let before = in_force(history, Some(effective_from), None);
+    let state = fold(&before).map_err(|(index, violation)| DomainError::InconsistentHistory {
+        event_id: before[index].event_id,
+        violation,
+    })?;
+    let mut changes = Vec::new();
+    whole_standard_events(&state, whole, &mut |event| changes.extend(change_of(event)))?;
+    Ok(changes)
+}
+
+/// The change that records `event` (every event a whole standard is decided into has one).
+fn change_of(event: Event) -> Option<Change> {
+    Some(match event {
+        Event::AspectDefined {
+            aspect,
+            name,
+            name_en,
+            order,
+        } => Change::DefineAspect(crate::model::AspectSpec {
+            id: aspect,
+            name,
+            name_en,
+            order,
+        }),
+        Event::AspectRenamed { aspect, after, .. } => Change::RenameAspect {
+            aspect,
+            name: after,
+        },
+        Event::AspectRetired { aspect } => Change::RetireAspect { aspect },
+        Event::CategoryDefined {
+            category,
+            aspect,
+            name,
+            name_en,
+            number,
+        } => Change::DefineCategory(crate::model::CategorySpec {
+            id: category,
+            aspect,
+            name,
+            name_en,
+            number,
+        }),
+        Event::CategoryRenamed {
+            category, after, ..
+        } => Change::RenameCategory {
+            category,
+            name: after,
+        },
+        Event::CategoryRetired { category } => Change::RetireCategory { category },
+        Event::ItemIntroduced { item } => Change::IntroduceItem(*item),
+        Event::LocalItemAdded { item, assessment } => Change::AddLocalItem(LocalItem {
+            item: *item,
+            assessment,
+        }),
+        Event::ItemMoved { item, after, .. } => Change::MoveItem {
+            item,
+            placement: after,
+        },
+        Event::ItemRetired { item } => Change::RetireItem { item },
+        Event::ItemAmended { item, changes } => {
+            let mut fields = FieldUpdates::default();
+            for change in changes {
+                match change {
+                    FieldChange::Name { after, .. } => fields.name = Some(after),
+                    FieldChange::NameEn { after, .. } => fields.name_en = Some(after),
+                    FieldChange::ServiceTarget { after, .. } => fields.service_target = Some(after),
+                    FieldChange::ServiceContent { after, .. } => {
+                        fields.service_content = Some(after)
+                    }
+                    FieldChange::ServiceStandard { after, .. } => {
+                        fields.service_standard = Some(after)
+                    }
+                    FieldChange::ExpenditureResponsibility { after, .. } => {
+                        fields.expenditure_responsibility = Some(after)
+                    }
+                    FieldChange::LeadUnits { after, .. } => fields.lead_units = Some(after),
+                }
+            }
+            Change::AmendItem { item, fields }
+        }
+        Event::RevisionPublished { .. }
+        | Event::RevisionWithdrawn { .. }
+        | Event::ItemsMerged { .. }
+        | Event::ItemSplit { .. } => return None,
+    })
+}
+
 fn whole_standard_events(
     state: &Snapshot,
-    info: &RevisionInfo,
     whole: &WholeStandard,
-    context: &CommandContext,
-    events: &mut Vec<NewDomainEvent>,
+    push: &mut dyn FnMut(Event),
 ) -> Result<(), DomainError> {
     check_unique(whole)?;
-    let mut push = |event: Event| events.push(new_event(info, context, None, event));
     for aspect in &whole.aspects {
         match state.aspects.get(&aspect.id) {
             Some(current) if current.status == Status::Active => {

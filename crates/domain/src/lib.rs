@@ -15,7 +15,9 @@ pub mod model;
 pub mod state;
 pub mod text;
 
-pub use decide::{CommandContext, decide, published_revisions, withdrawn_revisions};
+pub use decide::{
+    CommandContext, decide, published_revisions, restating_changes, withdrawn_revisions,
+};
 pub use state::Violation;
 
 use ids::{CategoryId, ItemId, Jurisdiction, RevisionId};

@@ -1503,3 +1503,41 @@ fn identifiers_are_checked() {
         );
     }
 }
+
+/// A whole standard restated as changes: nothing when it is the standard as
+/// it stands; otherwise the changes a whole revision would decide, which a
+/// correction of them then records as the same events.
+#[test]
+fn restating_changes_are_what_a_whole_revision_decides() {
+    let registry = given(&[national_2021()]);
+    let mut changed = standard_2021();
+    changed.items[0].fields.service_target = known("城乡居民。");
+    changed.items.remove(3);
+    changed.items.push(item("i5", "c3", 1));
+    let cases: [(&str, WholeStandard, &[&str]); 2] = [
+        ("restated as it is", standard_2021(), &[]),
+        (
+            "an amendment, a retirement and a new item",
+            changed,
+            &["retire_item", "amend_item", "introduce_item"],
+        ),
+    ];
+    for (name, whole, expected) in cases {
+        let changes = domain::restating_changes(&registry.events, d("2021-04-01"), &whole).unwrap();
+        let ops: Vec<&str> = changes.iter().map(Change::op_name).collect();
+        assert_eq!(ops, expected, "{name}");
+        if changes.is_empty() {
+            continue;
+        }
+        let as_whole = registry
+            .when(&comprehensive("n2021-again", "2021-04-01", whole))
+            .unwrap();
+        let as_changes = registry
+            .when(&correction("n2021-c", "n2021", "2021-04-01", changes))
+            .unwrap();
+        let events = |e: &[NewDomainEvent]| -> Vec<Event> {
+            e.iter().skip(1).map(|e| e.event.clone()).collect()
+        };
+        assert_eq!(events(&as_changes), events(&as_whole), "{name}");
+    }
+}

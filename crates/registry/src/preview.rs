@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta, Utc};
-use domain::command::PublishRevision;
+use domain::command::{Change, PublishRevision, WholeStandard};
 use domain::ids::{Jurisdiction, RevisionId};
+use domain::model::RevisionInfo;
 use serde::Serialize;
 use timeline::{Diff, StandardTimeline};
 
@@ -40,6 +41,29 @@ pub struct Preview {
 }
 
 impl Registry {
+    /// The changes that make the standard in force on the revision's
+    /// effective date, as the registry stands, what `whole` states: the
+    /// comparison a whole-standard revision is decided with
+    /// ([`domain::restating_changes`]), for a correction or adjustment that a
+    /// table states whole. Empty when `whole` restates the standard as it is.
+    pub async fn restating_changes(
+        &self,
+        revision: &RevisionInfo,
+        whole: &WholeStandard,
+    ) -> Result<Vec<Change>, RegistryError> {
+        self.catch_up().await?;
+        let timeline = self.timeline();
+        let history = timeline
+            .standard(&revision.jurisdiction)
+            .map_or(&[][..], StandardTimeline::events);
+        domain::restating_changes(history, revision.effective_from, whole).map_err(|source| {
+            RegistryError::Rejected {
+                revision: revision.id.clone(),
+                source: Box::new(source),
+            }
+        })
+    }
+
     /// Decides `commands` as [`Registry::import`] or [`Registry::publish_all`]
     /// would, and says what each would change, appending nothing. A revision
     /// they would refuse is refused here with the same error.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use domain::DomainError;
-use domain::command::{PublishRevision, RevisionContent};
+use domain::command::{ChangeEntry, PublishRevision, RevisionContent};
 use domain::ids::{Jurisdiction, RevisionId};
 use domain::model::{Known, RevisionInfo, RevisionKind};
 use registry::preview::{Preview, PreviewOf};
@@ -33,7 +33,7 @@ pub struct ImportTableArgs {
     /// The revision's id (letters, digits, -, _, .).
     #[arg(long)]
     pub id: String,
-    /// comprehensive_revision (national) or local_implementation (local): a table states the whole standard.
+    /// comprehensive_revision (national), local_implementation (local), or correction or adjustment (recorded as the changes that make the standard what the table states).
     #[arg(long)]
     pub kind: String,
     #[arg(long)]
@@ -137,11 +137,10 @@ fn revision_info(args: &ImportTableArgs) -> Result<RevisionInfo, Failure> {
                 domain::input::quote(&args.kind)
             ))
         })?;
-    if !kind.states_whole_standard() {
-        return Err(Failure::User(format!(
-            "--kind {}: a table states the whole standard, so it is a comprehensive_revision (national) or a local_implementation (local); to change some items, publish a file of changes (docs/import-format.md)",
-            kind.as_str()
-        )));
+    if kind == RevisionKind::Withdrawal {
+        return Err(Failure::User(
+            "--kind withdrawal: a withdrawal states no text; publish it as a file (docs/import-format.md)".into(),
+        ));
     }
     Ok(RevisionInfo {
         id: revision_id(&args.id, "--id")?,
@@ -240,11 +239,36 @@ pub async fn import_table(
     };
     let whole = table::whole_standard(&source_name, &table, &mapping).map_err(user)?;
     let items = whole.items.len();
+    let id = info.id.to_string();
+    let changes_nothing = Imported {
+        revision: id.clone(),
+        outcome: "changes_nothing",
+        events: 0,
+        items,
+        last_global_position: None,
+        preview: None,
+    };
+    let content = if info.kind.states_whole_standard() {
+        RevisionContent::Whole(whole)
+    } else {
+        let changes = registry.restating_changes(&info, &whole).await?;
+        if changes.is_empty() {
+            return output(json, &changes_nothing, render_imported);
+        }
+        RevisionContent::Changes(
+            changes
+                .into_iter()
+                .map(|change| ChangeEntry {
+                    change,
+                    reason: None,
+                })
+                .collect(),
+        )
+    };
     let command = PublishRevision {
         revision: info,
-        content: RevisionContent::Whole(whole),
+        content,
     };
-    let id = command.revision.id.to_string();
     let result = if args.dry_run {
         registry
             .preview(
@@ -279,37 +303,32 @@ pub async fn import_table(
         Err(RegistryError::Rejected { source, .. })
             if matches!(*source, DomainError::NothingChanges(_)) =>
         {
-            Imported {
-                revision: id,
-                outcome: "changes_nothing",
-                events: 0,
-                items,
-                last_global_position: None,
-                preview: None,
-            }
+            changes_nothing
         }
         Err(other) => return Err(other.into()),
     };
-    output(json, &imported, |i| {
-        let mut out = match i.outcome {
-            "published" => format!(
-                "{}: published ({} events; the table states {} items)\n",
-                i.revision, i.events, i.items
-            ),
-            "would_publish" => format!(
-                "{}: would publish {} events (the table states {} items); nothing appended\n",
-                i.revision, i.events, i.items
-            ),
-            _ => format!(
-                "{}: the table restates the standard as recorded ({} items): no differences, nothing appended\n",
-                i.revision, i.items
-            ),
-        };
-        if let Some(preview) = &i.preview {
-            out.push_str(&render::preview(std::slice::from_ref(preview)));
-        }
-        out
-    })
+    output(json, &imported, render_imported)
+}
+
+fn render_imported(i: &Imported) -> String {
+    let mut out = match i.outcome {
+        "published" => format!(
+            "{}: published ({} events; the table states {} items)\n",
+            i.revision, i.events, i.items
+        ),
+        "would_publish" => format!(
+            "{}: would publish {} events (the table states {} items); nothing appended\n",
+            i.revision, i.events, i.items
+        ),
+        _ => format!(
+            "{}: the table restates the standard as recorded ({} items): no differences, nothing appended\n",
+            i.revision, i.items
+        ),
+    };
+    if let Some(preview) = &i.preview {
+        out.push_str(&render::preview(std::slice::from_ref(preview)));
+    }
+    out
 }
 
 /// `import --dry-run` and `publish --dry-run`.

@@ -135,6 +135,59 @@ fn a_changed_table_appends_only_its_differences_and_a_dry_run_nothing() {
     assert_eq!(registry.head(), head + 2);
 }
 
+/// A correction stated as a whole table records only the changes that make
+/// the standard what the table states: here, one amendment.
+#[test]
+fn a_table_as_a_correction_records_only_its_changes() {
+    let registry = Registry::imported();
+    let file = registry.export("cn.csv", "CN", "2021-06-01");
+    let correction = ["--kind", "correction", "--target", "cn-2021"];
+    let head = registry.head();
+    let out = registry.json(
+        &[
+            &["import-table", &file, "--id", "cn-2021-corr"][..],
+            &IMPORT_2021[..],
+            &correction[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out["outcome"], "changes_nothing", "{out}");
+    assert_eq!(registry.head(), head);
+
+    let text = std::fs::read_to_string(&file).unwrap();
+    let changed = registry.path("changed.csv").display().to_string();
+    std::fs::write(
+        &changed,
+        text.replace("孕产妇健康服务,,", "孕产妇健康服务,孕产妇。,"),
+    )
+    .unwrap();
+    let out = registry.json(
+        &[
+            &["import-table", &changed, "--id", "cn-2021-corr"][..],
+            &IMPORT_2021[..],
+            &correction[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out["outcome"], "published", "{out}");
+    assert_eq!(out["events"], 2, "{out}");
+    let item = registry.json(&[
+        "item",
+        "maternal-health-service",
+        "--valid-at",
+        "2021-06-01",
+    ]);
+    assert_eq!(item["item"]["service_target"], "孕产妇。", "{item}");
+    let revisions = registry.json(&["revisions", "CN"]);
+    let corr = revisions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cn-2021-corr")
+        .unwrap();
+    assert_eq!(corr["kind"], "correction");
+}
+
 #[test]
 fn import_and_publish_dry_runs_append_nothing() {
     let registry = Registry::new();
@@ -201,8 +254,8 @@ fn bad_tables_append_nothing_and_say_where_they_are_wrong() {
                 "序号,服务项目,服务对象,服务内容,服务标准,支出责任,牵头负责单位\n1,甲,,,,,\n"
                     .as_bytes(),
             ),
-            &["--kind", "adjustment"],
-            "a table states the whole standard",
+            &["--kind", "withdrawal"],
+            "a withdrawal states no text",
         ),
     ];
     for (file, extra, needle) in cases {
