@@ -235,3 +235,69 @@ fn running_numbers_are_counted_within_categories() {
         );
     }
 }
+
+/// Two items of one name that the row's place does not tell apart: the row
+/// is listed with both ids, never mapped to one of them.
+#[tokio::test]
+async fn a_name_that_several_items_bear_is_not_guessed() {
+    use domain::command::WholeStandard;
+    use domain::ids::ItemId;
+    use domain::model::{ItemFields, ItemSpec, Known, Placement};
+
+    let registry = bundled(false).await;
+    let twin = |id: &str| ItemSpec {
+        id: ItemId::parse(id).unwrap(),
+        placement: Placement {
+            category: Known::Unknown,
+            number: Known::Unknown,
+        },
+        name: Known::Known("高龄津贴".into()),
+        name_en: Known::Unknown,
+        fields: ItemFields::default(),
+        national_item: None,
+    };
+    let whole = WholeStandard {
+        items: vec![twin("allowance-80"), twin("allowance-90")],
+        ..WholeStandard::default()
+    };
+    let national = registry::bundled::REVISION_2021;
+    let local = common::restatement(
+        "beijing-2022",
+        "110000",
+        "2022-01-01",
+        Some(&domain::ids::RevisionId::parse(national).unwrap()),
+        whole,
+    );
+    registry.publish(&local, "test", None).await.unwrap();
+    let current = edition(&registry, "110000", "2022-06-01");
+    let mapping = Mapping {
+        current: Some(&current),
+        national: None,
+    };
+    let cases = [
+        (
+            "by name alone",
+            ",高龄津贴,,,,,\n",
+            Some("allowance-80, allowance-90"),
+        ),
+        ("by its id", ",高龄津贴,,,,,,allowance-90\n", None),
+    ];
+    for (case, row, refused) in cases {
+        let csv = format!(
+            "序号,服务项目,服务对象,服务内容,服务标准,支出责任,牵头负责单位,项目标识\n{row}"
+        );
+        let read = read_table("t.csv", csv.as_bytes(), Format::Csv).unwrap();
+        match (whole_standard("t.csv", &read, &mapping), refused) {
+            (Err(e), Some(ids)) => {
+                let message = e.to_string();
+                assert!(
+                    message.contains("row 2, column 服务项目: '高龄津贴' names several items"),
+                    "{case}: {message}"
+                );
+                assert!(message.contains(ids), "{case}: {message}");
+            }
+            (Ok(whole), None) => assert_eq!(whole.items[0].id.as_str(), "allowance-90", "{case}"),
+            (other, _) => panic!("{case}: {other:?}"),
+        }
+    }
+}
