@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes a PostgreSQL server and a test database available and exports
-# STDREG_TEST_POSTGRES_URL for the PostgreSQL store's tests.
+# Makes a PostgreSQL server and a test database available, serving TLS with
+# a test CA, and exports STDREG_TEST_POSTGRES_URL and
+# STDREG_TEST_POSTGRES_TLS_CA for the PostgreSQL store's tests.
 # Meant to be sourced (so the export reaches the caller); running it directly
 # prepares the server and prints the export line.
 # Idempotent: every step checks before it acts.
@@ -98,6 +99,55 @@ pg_setup() {
         return 1
     fi
     pg_step "export STDREG_TEST_POSTGRES_URL=postgres://$role:***@127.0.0.1:$port/$db"
+
+    pg_tls "$port"
+}
+
+# Serves TLS with a certificate for localhost and 127.0.0.1 signed by a CA
+# of our own, and exports STDREG_TEST_POSTGRES_TLS_CA (the CA's file) so the
+# store's TLS test can connect with sslmode=verify-full.
+pg_tls() {
+    local port=$1
+    local dir=/var/lib/postgresql/stdreg-test-tls
+    if ! command -v openssl >/dev/null 2>&1; then
+        pg_step "installing openssl with apt-get"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+    fi
+    if [[ -f "$dir/ca.pem" && -f "$dir/server.pem" ]] &&
+        openssl verify -CAfile "$dir/ca.pem" "$dir/server.pem" >/dev/null 2>&1 &&
+        openssl x509 -in "$dir/server.pem" -noout -checkend 86400 >/dev/null 2>&1; then
+        pg_step "TLS certificate in $dir is valid"
+    else
+        pg_step "making a test CA and a server certificate for localhost in $dir"
+        install -d -m 0755 "$dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=stdreg test CA" \
+            -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+            -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$dir/server.ext"
+        openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+            -CAcreateserial -days 3650 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+        chmod 0644 "$dir/ca.pem" "$dir/server.pem"
+        chmod 0600 "$dir/server.key" "$dir/ca.key"
+        chown postgres:postgres "$dir/server.key" "$dir/server.pem"
+    fi
+    local current
+    current=$("${admin[@]}" -c "SHOW ssl_cert_file")
+    if [[ "$current" != "$dir/server.pem" ]] || [[ "$("${admin[@]}" -c "SHOW ssl")" != on ]]; then
+        pg_step "serving TLS with $dir/server.pem"
+        "${admin[@]}" -c "ALTER SYSTEM SET ssl_cert_file = '$dir/server.pem'"
+        "${admin[@]}" -c "ALTER SYSTEM SET ssl_key_file = '$dir/server.key'"
+        "${admin[@]}" -c "ALTER SYSTEM SET ssl = on"
+        "${admin[@]}" -c "SELECT pg_reload_conf()" >/dev/null
+        sleep 1
+    fi
+    if ! psql "host=localhost port=$port dbname=stdreg_test user=stdreg_test password=stdreg_test sslmode=verify-full sslrootcert=$dir/ca.pem" \
+        -w -Atqc 'SELECT 1' >/dev/null; then
+        pg_fail "the server does not accept a verify-full TLS connection; see /var/log/postgresql/"
+        return 1
+    fi
+    export STDREG_TEST_POSTGRES_TLS_CA="$dir/ca.pem"
+    pg_step "export STDREG_TEST_POSTGRES_TLS_CA=$dir/ca.pem"
 }
 
 if (return 0 2>/dev/null); then
@@ -105,4 +155,5 @@ if (return 0 2>/dev/null); then
 else
     pg_setup
     echo "export STDREG_TEST_POSTGRES_URL=$STDREG_TEST_POSTGRES_URL"
+    echo "export STDREG_TEST_POSTGRES_TLS_CA=${STDREG_TEST_POSTGRES_TLS_CA:-}"
 fi

@@ -102,6 +102,15 @@ pub enum OpenError {
         #[source]
         source: sqlx::Error,
     },
+    /// The server's TLS certificate could not be verified, or TLS failed.
+    #[error(
+        "could not set up TLS with postgresql at {host}:{port}: {message}; with sslmode=verify-full or verify-ca give the server's CA as sslrootcert=FILE in the url (the system's trusted roots are used otherwise), and use the host name the certificate names"
+    )]
+    Tls {
+        host: String,
+        port: u16,
+        message: String,
+    },
     /// No schema of the `search_path` exists, so there is nowhere to create the tables.
     #[error(
         "no schema of the search_path exists: create the schema or name an existing one with the url option `options=-c search_path=<schema>`"
@@ -566,6 +575,28 @@ impl EventStore for PostgresStore {
 }
 
 fn connect_error(options: &PgConnectOptions, source: sqlx::Error) -> OpenError {
+    use sqlx::postgres::PgSslMode;
+    // rustls reports a certificate it cannot verify as invalid data on the socket.
+    let tls = match &source {
+        sqlx::Error::Tls(e) => Some(e.to_string()),
+        sqlx::Error::Io(e)
+            if e.kind() == std::io::ErrorKind::InvalidData
+                && matches!(
+                    options.get_ssl_mode(),
+                    PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
+                ) =>
+        {
+            Some(e.get_ref().map_or_else(|| e.to_string(), ToString::to_string))
+        }
+        _ => None,
+    };
+    if let Some(message) = tls {
+        return OpenError::Tls {
+            host: options.get_host().to_owned(),
+            port: options.get_port(),
+            message,
+        };
+    }
     OpenError::Connect {
         host: options.get_host().to_owned(),
         port: options.get_port(),
