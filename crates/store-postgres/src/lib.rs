@@ -586,7 +586,10 @@ fn connect_error(options: &PgConnectOptions, source: sqlx::Error) -> OpenError {
                     PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
                 ) =>
         {
-            Some(e.get_ref().map_or_else(|| e.to_string(), ToString::to_string))
+            Some(
+                e.get_ref()
+                    .map_or_else(|| e.to_string(), ToString::to_string),
+            )
         }
         _ => None,
     };
