@@ -5,6 +5,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -390,4 +391,63 @@ fn browsers_of_other_origins_may_query() {
         message.contains("'portal.example/*' is not an origin"),
         "{message}"
     );
+}
+
+/// The audit of the graphql-http package (the GraphQL over HTTP
+/// specification's reference implementation), run with Node.js against the
+/// real server: every MUST and SHOULD passes; only MAYs may be noted.
+/// Needs `npm ci` in `.ci/browser` (as the browser tests do); without it the
+/// test skips, unless `STDREG_REQUIRE_BROWSER=1`.
+#[test]
+fn the_graphql_over_http_audit_passes() {
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/browser");
+    let node = Command::new("node").arg("--version").output();
+    let missing = if node.is_err() {
+        Some("node is not installed".to_owned())
+    } else if !tools.join("node_modules/graphql-http").is_dir() {
+        Some(format!(
+            "graphql-http is not installed in {} (run `npm ci` there)",
+            tools.display()
+        ))
+    } else {
+        None
+    };
+    if let Some(reason) = missing {
+        assert!(
+            std::env::var("STDREG_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "STDREG_REQUIRE_BROWSER=1 but {reason}"
+        );
+        eprintln!("skipping the GraphQL over HTTP audit: {reason}");
+        return;
+    }
+    let scratch = Scratch::imported();
+    let data = scratch.data().display().to_string();
+    let server = Server::start(&data, &[]);
+    let script = r#"
+import { serverAudits } from "graphql-http";
+const results = [];
+for (const audit of serverAudits({ url: process.env.AUDIT_URL })) {
+  const result = await audit.fn();
+  results.push({ id: audit.id, name: audit.name, status: result.status, reason: result.reason });
+}
+console.log(JSON.stringify(results));
+"#;
+    let out = Command::new("node")
+        .args(["--input-type=module", "-e", script])
+        .current_dir(&tools)
+        .env("AUDIT_URL", format!("http://{}/graphql", server.address))
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).expect("the audit's JSON");
+    assert!(results.len() >= 50, "only {} audits ran", results.len());
+    let failed: Vec<&Value> = results
+        .iter()
+        .filter(|r| !matches!(r["status"].as_str(), Some("ok" | "notice")))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
 }
