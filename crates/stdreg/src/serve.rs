@@ -124,6 +124,11 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             "empty store: imported the bundled national standard"
         );
     }
+    // Sign what is indexed before announcing the address, so no client (a
+    // mirror, a verifier) ever meets a server without a checkpoint of its log.
+    checkpoints
+        .sign(&registry)
+        .map_err(|e| Failure::Internal(e.into()))?;
     let listener = TcpListener::bind(&args.listen).await.map_err(|e| {
         Failure::User(format!(
             "cannot listen on {}: {e}; choose another address with --listen",

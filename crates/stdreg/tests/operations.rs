@@ -451,3 +451,23 @@ console.log(JSON.stringify(results));
         .collect();
     assert!(failed.is_empty(), "{failed:#?}");
 }
+
+/// A server started on an empty data directory imports the bundled data and
+/// signs a checkpoint of it before it prints its address: the first client
+/// (a mirror, say) never meets a log without one.
+#[test]
+fn a_new_server_has_signed_its_log_before_it_answers() {
+    let server = Server::start(&support::scratch_dir(), &[]);
+    let answer = server.graphql(
+        "{ indexedPosition checkpoint { treeSize } }",
+        json!({}),
+        None,
+    );
+    let indexed = answer["data"]["indexedPosition"].as_u64().expect("indexed");
+    assert!(indexed > 0, "{answer}");
+    assert_eq!(
+        answer["data"]["checkpoint"]["treeSize"].as_u64(),
+        Some(indexed),
+        "{answer}"
+    );
+}
