@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use support::{Scratch, Server, http_get as get};
+use support::{Scratch, Server, header, http_get as get};
 
 /// Bounds every wait on the browser.
 const WAIT: Duration = Duration::from_secs(30);
@@ -471,13 +471,6 @@ async fn the_site_in_a_browser() {
 }
 
 /// One HTTP/1.0 GET: status, headers (lowercase names), body.
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 #[test]
 fn feeds_downloads_and_validators_over_http() {
     let (_scratch, server) = serve();

@@ -404,6 +404,16 @@ pub fn http_get(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    http_request(address, "GET", path, headers)
+}
+
+/// A minimal HTTP/1.0 request without a body, as [`http_get`].
+pub fn http_request(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
     stream
@@ -415,7 +425,7 @@ pub fn http_get(
         .collect();
     write!(
         stream,
-        "GET {path} HTTP/1.0\r\nHost: {address}\r\n{extra}\r\n"
+        "{method} {path} HTTP/1.0\r\nHost: {address}\r\n{extra}\r\n"
     )
     .expect("send");
     let mut response = Vec::new();
@@ -436,4 +446,12 @@ pub fn http_get(
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     (status, headers, response[split + 4..].to_vec())
+}
+
+/// The value of a header of an [`http_get`] answer (names are lowercased).
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
