@@ -11,9 +11,29 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 
 /// `CN` for the national standard, or a six-digit administrative division code.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "String")]
 pub struct Jurisdiction(Arc<str>);
+
+impl<'de> Deserialize<'de> for Jurisdiction {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(ParsedStr(Jurisdiction::parse))
+    }
+}
+
+/// Reads a string and checks it with a parser, without an intermediate
+/// `String`: ids are read for every event of the log.
+struct ParsedStr<F>(F);
+
+impl<T, F: FnOnce(&str) -> Result<T, DomainError>> serde::de::Visitor<'_> for ParsedStr<F> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+        (self.0)(value).map_err(E::custom)
+    }
+}
 
 pub const NATIONAL: &str = "CN";
 
@@ -84,9 +104,15 @@ impl fmt::Display for Jurisdiction {
 macro_rules! slug_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(into = "String")]
         pub struct $name(Arc<str>);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(ParsedStr($name::parse))
+            }
+        }
 
         impl $name {
             /// Letters, digits, `-`, `_` and `.`; 1 to 64 characters.

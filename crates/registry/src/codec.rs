@@ -28,6 +28,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 const STREAM_PREFIX: &str = "standard-";
 
+mod fast;
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CodecError {
@@ -108,6 +110,28 @@ pub fn encode(event: &NewDomainEvent, event_id: Uuid) -> NewEvent {
 /// Decodes a stored event, upcasting old schema versions.
 pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), CodecError> {
     let jurisdiction = jurisdiction_of(&stored.stream)?;
+    if stored.schema_version == SCHEMA_VERSION
+        && let Some((context, event)) = fast::decode(&stored.data, &stored.event_type)
+    {
+        return Ok((
+            jurisdiction,
+            RecordedEvent {
+                event_id: stored.event_id,
+                global_position: stored.global_position,
+                recorded_at: stored.recorded_at,
+                context,
+                event,
+            },
+        ));
+    }
+    decode_general(stored, jurisdiction)
+}
+
+/// Decodes any stored form this version understands, or names what is wrong with it.
+fn decode_general(
+    stored: &StoredEvent,
+    jurisdiction: Jurisdiction,
+) -> Result<(Jurisdiction, RecordedEvent), CodecError> {
     let undecodable = |message: String| CodecError::Undecodable {
         position: stored.global_position,
         event_type: stored.event_type.clone(),

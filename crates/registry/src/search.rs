@@ -152,6 +152,26 @@ pub(crate) fn ingest(
     }
 }
 
+/// Ingests the appends of a page into the timeline, standards on up to
+/// `workers` threads, each thread also working out what its appends bring to
+/// the search index; the index then takes them in log order.
+pub(crate) fn ingest_all(
+    timeline: &mut Timeline,
+    index: &mut SearchIndex,
+    batches: Vec<(Jurisdiction, Vec<RecordedEvent>)>,
+    workers: usize,
+) {
+    let reading: &SearchIndex = index;
+    let changes = timeline.ingest_all(batches, workers, |standard| {
+        (standard.jurisdiction().clone(), reading.changes(standard))
+    });
+    for (jurisdiction, changes) in changes {
+        if let Some(standard) = timeline.standard(&jurisdiction) {
+            index.apply(changes, standard);
+        }
+    }
+}
+
 impl Registry {
     /// Sizes of the search index, for the benchmark.
     pub fn search_stats(&self) -> search::IndexStats {

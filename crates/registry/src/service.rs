@@ -147,6 +147,8 @@ pub struct Registry {
     pub(crate) witness: Witness,
     /// Revisions by id as of an indexed position, for the query layer.
     pub(crate) revision_cache: std::sync::RwLock<Arc<crate::query::RevisionIndex>>,
+    /// Threads that index the standards of one page of the log at once.
+    index_workers: usize,
 }
 
 /// The calendar the standards are published in: China Standard Time (UTC+8, no daylight saving).
@@ -173,6 +175,7 @@ impl Registry {
             indexed: watch::channel(0).0,
             witness,
             revision_cache: Default::default(),
+            index_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         registry.catch_up().await?;
         Ok(registry)
@@ -262,9 +265,7 @@ impl Registry {
             {
                 let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
                 let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
-                for (jurisdiction, batch) in batches {
-                    crate::search::ingest(&mut timeline, &mut search, &jurisdiction, batch);
-                }
+                crate::search::ingest_all(&mut timeline, &mut search, batches, self.index_workers);
             }
             self.indexed.send_replace(indexed);
         }

@@ -9,7 +9,7 @@ use domain::state::{ItemState, Snapshot};
 use domain::text::Text;
 use roaring::RoaringBitmap;
 use rustc_hash::{FxHashMap, FxHashSet};
-use timeline::{StandardTimeline, Timeline};
+use timeline::{StandardTimeline, Timeline, Version};
 
 use crate::analyzer::{Analyzer, Grams, Matching, Term, holds};
 use crate::hits::{Segment, segments, snippets};
@@ -36,8 +36,10 @@ pub struct SearchIndex {
 struct StandardEntry {
     jurisdiction: Jurisdiction,
     items: RoaringBitmap,
-    /// The versions indexed last, to find where the next generation differs.
+    /// The versions indexed last by a full walk, to find where the next generation differs.
     indexed: Vec<Arc<Snapshot>>,
+    /// The standard's ingest (`Refolded::ingest`) the index has seen.
+    ingest: u64,
 }
 
 #[derive(Debug)]
@@ -46,6 +48,23 @@ struct ItemEntry {
     id: ItemId,
     /// Texts already indexed for this item: each distinct text is analysed once.
     seen: FxHashSet<Text>,
+}
+
+/// What one ingest of a standard brings to the index ([`SearchIndex::changes`]).
+#[derive(Debug)]
+pub struct Changes {
+    jurisdiction: Jurisdiction,
+    ingest: u64,
+    items: Vec<ItemChange>,
+}
+
+#[derive(Debug)]
+struct ItemChange {
+    id: ItemId,
+    /// Texts of the item the index had not seen.
+    texts: Vec<Text>,
+    /// Their terms, sorted, without repeats.
+    terms: Vec<Term>,
 }
 
 /// Sizes of the index, for the benchmark.
@@ -87,11 +106,94 @@ impl SearchIndex {
     }
 
     /// Indexes what the standard's latest generation holds that the index has not
-    /// seen: the versions that differ from those indexed last, and in them the
-    /// items that differ from the version before.
+    /// seen. Call it after every ingest of the standard (the registry does);
+    /// it is [`SearchIndex::changes`] then [`SearchIndex::apply`].
     pub fn update(&mut self, standard: &StandardTimeline) {
-        let jurisdiction = standard.jurisdiction();
-        let key = match self.standard_keys.entry(jurisdiction.clone()) {
+        let changes = self.changes(standard);
+        self.apply(changes, standard);
+    }
+
+    /// What the standard's last ingest brings to the index, worked out
+    /// without changing it, so that several standards can be worked out at
+    /// once: the items the ingest's events touched, in the versions it folded
+    /// again ([`timeline::Refolded`]), each with its texts the index has not
+    /// seen and their terms. Every other item of those versions is the one of
+    /// the version before, which an index that saw every earlier ingest holds.
+    pub fn changes(&self, standard: &StandardTimeline) -> Changes {
+        let refolded = standard.refolded();
+        let versions = standard.all_versions(None);
+        let standard_key = self.standard_keys.get(standard.jurisdiction()).copied();
+        let mut items: Vec<ItemChange> = Vec::new();
+        let mut last: Option<*const ItemState> = None;
+        for (version, id) in &refolded.touched {
+            let Some(item) = versions
+                .get(*version)
+                .and_then(|v| v.snapshot.items.get(id))
+            else {
+                continue;
+            };
+            // Several events of one date group often touch the same item.
+            if last == Some(Arc::as_ptr(item)) {
+                continue;
+            }
+            last = Some(Arc::as_ptr(item));
+            let seen = standard_key
+                .and_then(|s| self.item_keys.get(&(s, id.clone())))
+                .map(|&k| &self.items[k as usize].seen);
+            let mut change = ItemChange {
+                id: id.clone(),
+                texts: Vec::new(),
+                terms: Vec::new(),
+            };
+            for text in item_texts(item) {
+                if !seen.is_some_and(|s| s.contains(text)) && !change.texts.contains(text) {
+                    change.texts.push(text.clone());
+                    self.analyzer.index_terms(text, &mut change.terms);
+                }
+            }
+            change.terms.sort_unstable();
+            change.terms.dedup();
+            items.push(change);
+        }
+        Changes {
+            jurisdiction: standard.jurisdiction().clone(),
+            ingest: refolded.ingest,
+            items,
+        }
+    }
+
+    /// Adds what [`SearchIndex::changes`] found. Changes of one standard must
+    /// come in the order of its ingests; when the index missed one (an index
+    /// started on a timeline already built), it walks `standard` instead: the
+    /// versions that differ from those it indexed last and, in them, the
+    /// items that differ from the version before.
+    pub fn apply(&mut self, changes: Changes, standard: &StandardTimeline) {
+        let key = self.standard_key(&changes.jurisdiction);
+        let entry = &self.standards[key as usize];
+        if entry.ingest >= changes.ingest {
+            return;
+        }
+        if entry.ingest + 1 != changes.ingest {
+            self.walk(key, standard.all_versions(None));
+            self.standards[key as usize].ingest = standard.refolded().ingest;
+            return;
+        }
+        for change in changes.items {
+            let item_key = self.item_key(key, &change.id);
+            let seen = &mut self.items[item_key as usize].seen;
+            for text in change.texts {
+                seen.insert(text);
+            }
+            self.post(item_key, change.terms);
+        }
+        let entry = &mut self.standards[key as usize];
+        entry.ingest = changes.ingest;
+        // A later walk starts from nothing rather than from versions kept stale.
+        entry.indexed.clear();
+    }
+
+    fn standard_key(&mut self, jurisdiction: &Jurisdiction) -> u32 {
+        match self.standard_keys.entry(jurisdiction.clone()) {
             Entry::Occupied(e) => *e.get(),
             Entry::Vacant(e) => {
                 let key = self.standards.len() as u32;
@@ -99,11 +201,52 @@ impl SearchIndex {
                     jurisdiction: jurisdiction.clone(),
                     items: RoaringBitmap::new(),
                     indexed: Vec::new(),
+                    ingest: 0,
                 });
                 *e.insert(key)
             }
-        };
-        let versions = standard.all_versions(None);
+        }
+    }
+
+    fn item_key(&mut self, standard: u32, id: &ItemId) -> u32 {
+        match self.item_keys.entry((standard, id.clone())) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                let key = self.items.len() as u32;
+                self.items.push(ItemEntry {
+                    standard,
+                    id: id.clone(),
+                    seen: FxHashSet::default(),
+                });
+                self.standards[standard as usize].items.insert(key);
+                *e.insert(key)
+            }
+        }
+    }
+
+    /// Adds the item to the posting set of each term.
+    fn post(&mut self, item_key: u32, terms: Vec<Term>) {
+        for term in terms {
+            let next = self.postings.len() as u32;
+            let key = *self.terms.entry(term).or_insert(next);
+            if key == next {
+                self.postings.push(RoaringBitmap::new());
+            }
+            self.postings[key as usize].insert(item_key);
+        }
+    }
+
+    /// Indexes the items of `versions` (a standard's versions as one
+    /// generation holds them) that differ from the version before, skipping
+    /// the versions this standard's last walk shared with them. Walking every
+    /// generation of a timeline in record order indexes what following it
+    /// append by append indexes.
+    pub fn walk_versions(&mut self, jurisdiction: &Jurisdiction, versions: &[Version]) {
+        let key = self.standard_key(jurisdiction);
+        self.walk(key, versions);
+    }
+
+    fn walk(&mut self, key: u32, versions: &[Version]) {
         let indexed = &self.standards[key as usize].indexed;
         let unchanged = versions
             .iter()
@@ -128,19 +271,7 @@ impl SearchIndex {
     }
 
     fn index_item(&mut self, standard: u32, item: &ItemState, terms: &mut Vec<Term>) {
-        let item_key = match self.item_keys.entry((standard, item.id.clone())) {
-            Entry::Occupied(e) => *e.get(),
-            Entry::Vacant(e) => {
-                let key = self.items.len() as u32;
-                self.items.push(ItemEntry {
-                    standard,
-                    id: item.id.clone(),
-                    seen: FxHashSet::default(),
-                });
-                self.standards[standard as usize].items.insert(key);
-                *e.insert(key)
-            }
-        };
+        let item_key = self.item_key(standard, &item.id);
         terms.clear();
         let entry = &mut self.items[item_key as usize];
         for text in item_texts(item) {
@@ -151,14 +282,8 @@ impl SearchIndex {
         }
         terms.sort_unstable();
         terms.dedup();
-        for term in terms.drain(..) {
-            let next = self.postings.len() as u32;
-            let key = *self.terms.entry(term).or_insert(next);
-            if key == next {
-                self.postings.push(RoaringBitmap::new());
-            }
-            self.postings[key as usize].insert(item_key);
-        }
+        let terms = std::mem::take(terms);
+        self.post(item_key, terms);
     }
 
     pub fn stats(&self) -> IndexStats {

@@ -17,7 +17,7 @@ mod index;
 pub mod query;
 
 pub use hits::{Fragment, Snippet};
-pub use index::{IndexStats, SearchIndex};
+pub use index::{Changes, IndexStats, SearchIndex};
 pub use query::Query;
 
 use std::fmt;

@@ -189,3 +189,32 @@ fn hits_are_the_editions_text_at_every_point() {
         "{nonempty} of {compared} points found something"
     );
 }
+
+/// An index kept current append by append (each update looks only at what the
+/// append folded again) holds what one that walks every generation of the
+/// finished timeline holds.
+#[test]
+fn following_each_append_indexes_what_walking_every_generation_indexes() {
+    let mut indexes = vec![SearchIndex::default()];
+    let timeline = bundled(&mut indexes);
+    let mut walked = SearchIndex::default();
+    for standard in timeline.standards() {
+        let mut instants: Vec<DateTime<Utc>> =
+            standard.events().iter().map(|e| e.recorded_at).collect();
+        instants.dedup();
+        for t in instants {
+            walked.walk_versions(standard.jurisdiction(), standard.all_versions(Some(t)));
+        }
+    }
+    let (followed, walked) = (indexes[0].stats(), walked.stats());
+    assert!(followed.postings > 0);
+    assert_eq!(
+        (
+            followed.items,
+            followed.terms,
+            followed.texts,
+            followed.postings
+        ),
+        (walked.items, walked.terms, walked.texts, walked.postings)
+    );
+}

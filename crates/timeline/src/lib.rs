@@ -68,6 +68,22 @@ pub struct StandardTimeline {
     withdrawn: BTreeSet<RevisionId>,
     generations: Vec<Generation>,
     inconsistencies: Vec<Inconsistency>,
+    /// What the last ingest refolded, for projections that follow the timeline.
+    refolded: Refolded,
+}
+
+/// What one ingest changed in the latest generation: the versions it folded
+/// again and, in each, the items its events touched. Every other item of
+/// those versions is the one of the version before (the same `Arc`), so a
+/// projection that has seen every earlier ingest needs to look at these only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Refolded {
+    /// Ingests of the stream so far, this one included (1 for the first).
+    pub ingest: u64,
+    /// Index, in [`StandardTimeline::all_versions`], of the first version folded again.
+    pub first_version: usize,
+    /// (version index, item) for every item an event of that version's date group touched.
+    pub touched: Vec<(usize, ItemId)>,
 }
 
 /// The consolidated standard at (`valid_at`, `known_at`).
@@ -105,7 +121,13 @@ impl StandardTimeline {
             withdrawn: BTreeSet::new(),
             generations: Vec::new(),
             inconsistencies: Vec::new(),
+            refolded: Refolded::default(),
         }
+    }
+
+    /// What the last ingest folded again (see [`Refolded`]).
+    pub fn refolded(&self) -> &Refolded {
+        &self.refolded
     }
 
     pub fn jurisdiction(&self) -> &Jurisdiction {
@@ -155,6 +177,8 @@ impl StandardTimeline {
             .last()
             .map(|g| Arc::clone(&g.versions))
             .unwrap_or_default();
+        self.refolded.ingest += 1;
+        self.refolded.touched.clear();
         let versions = self.refold(&previous, earliest);
         self.generations.push(Generation {
             known_from,
@@ -219,6 +243,7 @@ impl StandardTimeline {
         let keep = previous.partition_point(|v| v.valid_from < from);
         let mut versions: Vec<Version> = Vec::with_capacity(keep + 1);
         versions.extend_from_slice(&previous[..keep]);
+        self.refolded.first_version = keep;
         let events = &self.events;
         let start = self
             .fold_order
@@ -258,6 +283,14 @@ impl StandardTimeline {
                 if !revisions.contains(&event.context.revision) {
                     revisions.push(event.context.revision.clone());
                 }
+                let version = versions.len();
+                self.refolded.touched.extend(
+                    event
+                        .event
+                        .items_touched()
+                        .into_iter()
+                        .map(|item| (version, item.clone())),
+                );
                 index += 1;
             }
             let changes_text = text_differs(&before, &state);
@@ -389,6 +422,9 @@ fn text_differs(a: &Snapshot, b: &Snapshot) -> bool {
             .any(|((ka, va), (kb, vb))| ka != kb || !(Arc::ptr_eq(va, vb) || va == vb))
 }
 
+/// A standard and its appends in a page, each with its place in the page.
+type Job<'a> = (&'a mut StandardTimeline, Vec<(usize, Vec<RecordedEvent>)>);
+
 /// Every standard in the registry.
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
@@ -405,7 +441,94 @@ impl Timeline {
 
     /// Adds one append's events for one standard. Positions must grow.
     pub fn ingest(&mut self, jurisdiction: &Jurisdiction, batch: Vec<RecordedEvent>) {
-        for event in &batch {
+        self.note(jurisdiction, &batch);
+        self.standards
+            .entry(jurisdiction.clone())
+            .or_insert_with(|| StandardTimeline::new(jurisdiction.clone()))
+            .ingest(batch);
+    }
+
+    /// Adds the appends of a page of the log (each one append of one standard,
+    /// in log order). Standards are independent, so they are indexed on up to
+    /// `workers` threads, each standard's appends in order on one of them.
+    /// `after` runs after every append on the thread that ingested it, with the
+    /// standard as that append left it; what it returns comes back in the
+    /// order of `batches`.
+    pub fn ingest_all<R: Send>(
+        &mut self,
+        batches: Vec<(Jurisdiction, Vec<RecordedEvent>)>,
+        workers: usize,
+        after: impl Fn(&StandardTimeline) -> R + Sync,
+    ) -> Vec<R> {
+        let count = batches.len();
+        // Per standard, its appends with their place among `batches`.
+        let mut by_standard: BTreeMap<Jurisdiction, Vec<(usize, Vec<RecordedEvent>)>> =
+            BTreeMap::new();
+        for (n, (jurisdiction, batch)) in batches.into_iter().enumerate() {
+            self.note(&jurisdiction, &batch);
+            by_standard
+                .entry(jurisdiction)
+                .or_default()
+                .push((n, batch));
+        }
+        for jurisdiction in by_standard.keys() {
+            if !self.standards.contains_key(jurisdiction) {
+                self.standards.insert(
+                    jurisdiction.clone(),
+                    StandardTimeline::new(jurisdiction.clone()),
+                );
+            }
+        }
+        // Share the standards out by events, largest first, each to the least loaded worker.
+        let mut work: Vec<Job<'_>> = self
+            .standards
+            .iter_mut()
+            .filter_map(|(j, s)| by_standard.remove(j).map(|b| (s, b)))
+            .collect();
+        let weight =
+            |b: &[(usize, Vec<RecordedEvent>)]| b.iter().map(|(_, e)| e.len()).sum::<usize>();
+        work.sort_by_key(|(_, b)| std::cmp::Reverse(weight(b)));
+        let workers = workers.clamp(1, work.len().max(1));
+        let mut shares: Vec<(usize, Vec<_>)> = (0..workers).map(|_| (0, Vec::new())).collect();
+        for job in work {
+            if let Some(share) = shares.iter_mut().min_by_key(|(load, _)| *load) {
+                share.0 += weight(&job.1);
+                share.1.push(job);
+            }
+        }
+        let run = |share: Vec<Job<'_>>| {
+            let mut out = Vec::new();
+            for (standard, appends) in share {
+                for (n, batch) in appends {
+                    standard.ingest(batch);
+                    out.push((n, after(standard)));
+                }
+            }
+            out
+        };
+        let run = &run;
+        let mut results: Vec<(usize, R)> = Vec::with_capacity(count);
+        let mut shares = shares.into_iter().map(|(_, share)| share);
+        let first = shares.next().unwrap_or_default();
+        std::thread::scope(|scope| {
+            let others: Vec<_> = shares
+                .map(|share| scope.spawn(move || run(share)))
+                .collect();
+            results.extend(run(first));
+            for other in others {
+                match other.join() {
+                    Ok(done) => results.extend(done),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+        results.sort_unstable_by_key(|(n, _)| *n);
+        results.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// The registry-wide tables an append adds to.
+    fn note(&mut self, jurisdiction: &Jurisdiction, batch: &[RecordedEvent]) {
+        for event in batch {
             self.last_global_position = self.last_global_position.max(event.global_position);
             match &event.event {
                 Event::RevisionPublished { revision } => {
@@ -421,10 +544,6 @@ impl Timeline {
                 _ => {}
             }
         }
-        self.standards
-            .entry(jurisdiction.clone())
-            .or_insert_with(|| StandardTimeline::new(jurisdiction.clone()))
-            .ingest(batch);
     }
 
     /// Global position of the last event indexed.

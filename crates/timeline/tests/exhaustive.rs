@@ -830,3 +830,62 @@ fn the_index_answers_what_the_brute_force_fold_answers_at_every_point() {
     assert!(coverage.accepted >= HISTORIES as usize * 4, "{coverage:?}");
     eprintln!("{coverage:?}");
 }
+
+/// Pages of appends of several standards, indexed standards in parallel
+/// (`Timeline::ingest_all`), give what one append at a time gives.
+#[test]
+fn a_page_indexed_on_several_threads_is_indexed_as_one_append_at_a_time() {
+    let mut coverage = Coverage::default();
+    let logs: Vec<(domain::ids::Jurisdiction, Log)> = (0..6u64)
+        .map(|seed| {
+            let code = format!("{}0000", 11 + seed);
+            let jurisdiction =
+                domain::ids::Jurisdiction::parse(&code).unwrap_or_else(|e| panic!("{e}"));
+            (jurisdiction, history(seed, &mut coverage))
+        })
+        .collect();
+    // Round robin over the standards, so that a page holds appends of several.
+    let mut appends: Vec<(domain::ids::Jurisdiction, Vec<RecordedEvent>)> = Vec::new();
+    let longest = logs.iter().map(|(_, l)| l.appends.len()).max().unwrap_or(0);
+    for n in 0..longest {
+        for (jurisdiction, log) in &logs {
+            if let Some(append) = log.appends.get(n) {
+                appends.push((jurisdiction.clone(), append.clone()));
+            }
+        }
+    }
+    let mut one_by_one = Timeline::new();
+    for (jurisdiction, append) in &appends {
+        one_by_one.ingest(jurisdiction, append.clone());
+    }
+    for (workers, page) in [(1, 5), (2, 7), (3, 4), (2, appends.len())] {
+        let mut paged = Timeline::new();
+        for chunk in appends.chunks(page) {
+            let seen = paged.ingest_all(chunk.to_vec(), workers, |s| {
+                (s.jurisdiction().clone(), s.events().len())
+            });
+            let order: Vec<&domain::ids::Jurisdiction> = chunk.iter().map(|(j, _)| j).collect();
+            assert_eq!(seen.iter().map(|(j, _)| j).collect::<Vec<_>>(), order);
+        }
+        assert_eq!(
+            paged.last_global_position(),
+            one_by_one.last_global_position()
+        );
+        for (jurisdiction, log) in &logs {
+            let (a, b) = (
+                paged.standard(jurisdiction).expect("indexed"),
+                one_by_one.standard(jurisdiction).expect("indexed"),
+            );
+            assert_eq!(a.events(), b.events());
+            assert_eq!(a.inconsistencies(), b.inconsistencies());
+            for t in known_points(log) {
+                assert_eq!(
+                    a.all_versions(t),
+                    b.all_versions(t),
+                    "{jurisdiction} t {t:?}"
+                );
+                assert_eq!(a.revisions(t), b.revisions(t));
+            }
+        }
+    }
+}
