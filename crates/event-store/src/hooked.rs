@@ -91,4 +91,17 @@ impl<H: Hooks> EventStore for Hooked<H> {
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.subscribe()
     }
+
+    async fn read_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.read_metadata(key).await
+    }
+
+    async fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        self.inner.write_metadata(key, expected, value).await
+    }
 }

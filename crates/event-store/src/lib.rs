@@ -23,6 +23,11 @@ pub use memory::MemoryStore;
 /// Largest number of events one `read_stream`/`read_all` call returns; callers page.
 pub const READ_PAGE_MAX: usize = 10_000;
 
+/// Longest key of a metadata record.
+pub const METADATA_KEY_BYTES_MAX: usize = 128;
+/// Largest value of a metadata record (a signed checkpoint with its cosignatures is under 4 KiB).
+pub const METADATA_VALUE_BYTES_MAX: usize = 64 * 1024;
+
 /// Name of a stream: one per standard (e.g. `standard-CN`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StreamId(String);
@@ -105,6 +110,16 @@ pub enum StoreError {
     /// The stored data could not be read back as written (corruption, foreign schema).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A metadata record was not what the writer expected (another process
+    /// wrote it first); nothing was written. `current` is what it holds now.
+    #[error("metadata record {key} changed meanwhile: read it again and retry")]
+    MetadataConflict {
+        key: String,
+        current: Option<Vec<u8>>,
+    },
+    /// A metadata key or value out of bounds (see [`check_metadata`]).
+    #[error("invalid metadata record: {0}")]
+    InvalidMetadata(String),
     /// The backend failed (I/O, connection, driver); nothing is known to have been appended.
     #[error("storage backend failed: {message}")]
     Backend {
@@ -168,10 +183,48 @@ pub trait EventStore: Send + Sync + fmt::Debug {
     /// nothing.
     async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError>;
 
+    /// The metadata record under `key`, if there is one. Metadata are small
+    /// opaque records beside the log, outside it (not events, no positions):
+    /// what every process sharing the log must agree on, such as the log's
+    /// identity and its latest signed checkpoint.
+    async fn read_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// Compare-and-set: writes `value` under `key` if the record holds
+    /// `expected` now (`None`: there is no record yet), atomically across
+    /// every process sharing the store. Otherwise nothing is written and the
+    /// answer is [`StoreError::MetadataConflict`] with the current value.
+    /// Keys and values are bounded ([`check_metadata`]).
+    async fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError>;
+
     /// Watches the head position. The value changes after each committed append
     /// (from this process, or another one for shared backends), so a follower
     /// catches up with `read_all` and then awaits `changed()`.
     fn subscribe(&self) -> watch::Receiver<u64>;
+}
+
+/// Refuses a metadata key that is empty, longer than [`METADATA_KEY_BYTES_MAX`]
+/// or not printable ASCII without spaces, and a value over [`METADATA_VALUE_BYTES_MAX`].
+pub fn check_metadata(key: &str, value: &[u8]) -> Result<(), StoreError> {
+    if key.is_empty()
+        || key.len() > METADATA_KEY_BYTES_MAX
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(StoreError::InvalidMetadata(format!(
+            "a key is 1 to {METADATA_KEY_BYTES_MAX} printable ASCII characters without spaces, not {key:?}"
+        )));
+    }
+    if value.len() > METADATA_VALUE_BYTES_MAX {
+        return Err(StoreError::InvalidMetadata(format!(
+            "the value of {key} is {} bytes, more than {METADATA_VALUE_BYTES_MAX}",
+            value.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a batch that names one event id twice, as every backend must.

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
-    StoredEvent, StreamId, check_import, next_record_time,
+    StoredEvent, StreamId, check_import, check_metadata, next_record_time,
 };
 
 /// An event log held in memory; it is gone when the store is dropped.
@@ -28,6 +28,7 @@ struct Log {
     /// Indexes into `events`, in stream order; the length is the stream version.
     streams: HashMap<StreamId, Vec<usize>>,
     event_ids: HashSet<Uuid>,
+    metadata: HashMap<String, Vec<u8>>,
 }
 
 impl Log {
@@ -205,6 +206,29 @@ impl EventStore for MemoryStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
+    }
+
+    async fn read_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock().metadata.get(key).cloned())
+    }
+
+    async fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        check_metadata(key, value)?;
+        let mut log = self.lock();
+        let current = log.metadata.get(key);
+        if current.map(Vec::as_slice) != expected {
+            return Err(StoreError::MetadataConflict {
+                key: key.to_owned(),
+                current: current.cloned(),
+            });
+        }
+        log.metadata.insert(key.to_owned(), value.to_vec());
+        Ok(())
     }
 
     async fn import_stored(&self, events: Vec<StoredEvent>) -> Result<(), StoreError> {

@@ -157,18 +157,23 @@ mod service {
     #[tokio::test]
     async fn a_client_follows_verifies_and_the_stream_ends_on_shutdown() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let registry = Arc::new(
-            Registry::open(Arc::new(MemoryStore::new()))
+        let store: Arc<dyn event_store::EventStore> = Arc::new(MemoryStore::new());
+        let registry = Arc::new(Registry::open(Arc::clone(&store)).await.expect("registry"));
+        let checkpoints = Arc::new(
+            Checkpoints::open(store, dir.path(), None)
                 .await
-                .expect("registry"),
+                .expect("checkpoints"),
         );
-        let checkpoints = Arc::new(Checkpoints::open(dir.path(), None).expect("checkpoints"));
         let revisions = registry::bundled::national_revisions().expect("bundled");
         registry
             .import(&ImportFile::new(revisions), "test")
             .await
             .expect("import");
-        let signed = checkpoints.sign(&registry).expect("sign").expect("signed");
+        let signed = checkpoints
+            .sign(&registry)
+            .await
+            .expect("sign")
+            .expect("signed");
         let size = signed.checkpoint.size;
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

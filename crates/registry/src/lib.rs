@@ -11,6 +11,7 @@ pub mod preview;
 pub mod query;
 pub mod search;
 mod service;
+mod signing;
 pub mod verifiable;
 pub mod view;
 

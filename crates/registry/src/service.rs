@@ -96,6 +96,12 @@ pub enum RegistryError {
         #[source]
         source: std::io::Error,
     },
+    /// The signing key given cannot be read as one.
+    #[error("the signing key {what} cannot be used: {problem}")]
+    SigningKey { what: String, problem: String },
+    /// The log's identity or latest checkpoint recorded in the store is unusable.
+    #[error("{0}")]
+    Identity(String),
     /// A key, checkpoint or proof request is unusable.
     #[error(transparent)]
     Transparency(#[from] transparency::TransparencyError),

@@ -6,9 +6,9 @@
 //!
 //! | file         | content                                                             |
 //! |--------------|---------------------------------------------------------------------|
-//! | `log-key`    | the signing key, `PRIVATE+KEY+<name>+<id>+<key>` (unless `--signing-key` names another file) |
-//! | `log-key.pub`| its public key, `<name>+<id>+<key>`: the key verifiers need          |
-//! | `checkpoint` | the latest signed checkpoint                                         |
+//! | `log-key`    | the signing key, `PRIVATE+KEY+<name>+<id>+<key>`, generated when a new log is first signed without `--signing-key` |
+//! | `log-key.pub`| the log's public key, `<name>+<id>+<key>`: the key verifiers need    |
+//! | `checkpoint` | a copy of the latest signed checkpoint seen (the log's identity and its latest checkpoint live in the store: [`Checkpoints`]) |
 //! | `log-leaves` | the leaf hash of every event seen, 32 bytes each, in log order       |
 //!
 //! The leaf record lets a registry name the exact position that changed when
@@ -23,10 +23,11 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 use event_store::{EventStore, StoredEvent};
 use timeline::Timeline;
-use tokio::sync::watch;
-use transparency::{
-    Hash, MerkleTree, NoteSigner, NoteVerifier, SignedCheckpoint, event_leaf_hash,
-    verify_consistency,
+use transparency::{Hash, MerkleTree, SignedCheckpoint, event_leaf_hash, verify_consistency};
+
+pub use crate::signing::{
+    CHECKPOINT_POLL, CHECKPOINT_RECORD, Checkpoints, CosignError, Cosigner, IDENTITY_RECORD,
+    KeySource,
 };
 
 use crate::codec;
@@ -43,21 +44,21 @@ pub const LEAVES_FILE: &str = "log-leaves";
 
 const HASH_BYTES: u64 = 32;
 
-fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> RegistryError + '_ {
+pub(crate) fn data_dir_error(path: &Path) -> impl FnOnce(std::io::Error) -> RegistryError + '_ {
     move |source| RegistryError::DataDir {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn fault(position: u64, problem: impl Into<String>) -> RegistryError {
+pub(crate) fn fault(position: u64, problem: impl Into<String>) -> RegistryError {
     RegistryError::LogFault {
         position,
         problem: problem.into(),
     }
 }
 
-fn hex(hash: &Hash) -> String {
+pub(crate) fn hex(hash: &Hash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -244,224 +245,6 @@ impl Registry {
     }
 }
 
-/// The signing key and the latest signed checkpoint of a data directory.
-#[derive(Debug)]
-pub struct Checkpoints {
-    dir: PathBuf,
-    signer: NoteSigner,
-    latest: watch::Sender<Option<SignedCheckpoint>>,
-}
-
-impl Checkpoints {
-    /// Reads the signing key (from `key_file`, else the data directory's,
-    /// generating it on first use) and the latest checkpoint.
-    pub fn open(data_dir: &Path, key_file: Option<&Path>) -> Result<Self, RegistryError> {
-        let signer = match key_file {
-            Some(path) => read_key(path)?,
-            None => {
-                let path = data_dir.join(KEY_FILE);
-                if path.exists() {
-                    read_key(&path)?
-                } else {
-                    generate_key(data_dir)?
-                }
-            }
-        };
-        let public = data_dir.join(PUBLIC_KEY_FILE);
-        let text = format!("{}\n", signer.verifier());
-        if std::fs::read_to_string(&public).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&public, text).map_err(data_dir_error(&public))?;
-        }
-        let latest = read_latest(data_dir, &signer.verifier())?;
-        Ok(Self {
-            dir: data_dir.to_path_buf(),
-            signer,
-            latest: watch::channel(latest).0,
-        })
-    }
-
-    /// Reads the signing key (from `key_file`, else the data directory's) and
-    /// the latest checkpoint, if there is a key; creates nothing.
-    pub fn open_existing(
-        data_dir: &Path,
-        key_file: Option<&Path>,
-    ) -> Result<Option<Self>, RegistryError> {
-        let key = key_file.map_or_else(|| data_dir.join(KEY_FILE), Path::to_path_buf);
-        if !data_dir.is_dir() || !key.exists() {
-            return Ok(None);
-        }
-        let signer = read_key(&key)?;
-        let latest = read_latest(data_dir, &signer.verifier())?;
-        Ok(Some(Self {
-            dir: data_dir.to_path_buf(),
-            signer,
-            latest: watch::channel(latest).0,
-        }))
-    }
-
-    pub fn verifier(&self) -> NoteVerifier {
-        self.signer.verifier()
-    }
-
-    /// The latest signed checkpoint, if any.
-    pub fn latest(&self) -> Option<SignedCheckpoint> {
-        self.latest.borrow().clone()
-    }
-
-    /// Watches the latest signed checkpoint.
-    pub fn subscribe(&self) -> watch::Receiver<Option<SignedCheckpoint>> {
-        self.latest.subscribe()
-    }
-
-    /// Checks that the registry's tree still has the signed root at the signed size.
-    pub fn check(&self, registry: &Registry) -> Result<(), RegistryError> {
-        let Some(signed) = self.latest() else {
-            return Ok(());
-        };
-        let checkpoint = &signed.checkpoint;
-        let tree = registry.merkle();
-        if checkpoint.size > tree.size() {
-            return Err(fault(
-                tree.size() + 1,
-                format!(
-                    "the log holds {} events, but {} were signed",
-                    tree.size(),
-                    checkpoint.size
-                ),
-            ));
-        }
-        let root = tree.root_at(checkpoint.size)?;
-        if root != checkpoint.root {
-            return Err(fault(
-                checkpoint.size,
-                format!(
-                    "the first {} events hash to {}, not to the signed root {}",
-                    checkpoint.size,
-                    hex(&root),
-                    hex(&checkpoint.root)
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Signs the registry's current tree if it grew since the latest checkpoint,
-    /// stores the checkpoint, and returns the latest one.
-    pub fn sign(&self, registry: &Registry) -> Result<Option<SignedCheckpoint>, RegistryError> {
-        let (size, root) = {
-            let tree = registry.merkle();
-            (tree.size(), tree.root())
-        };
-        let signed_size = self
-            .latest
-            .borrow()
-            .as_ref()
-            .map_or(0, |s| s.checkpoint.size);
-        if size == 0 || size <= signed_size {
-            return Ok(self.latest());
-        }
-        let signed = self.signer.sign(size, root);
-        let path = self.dir.join(CHECKPOINT_FILE);
-        write_atomically(&self.dir, &path, signed.note().as_bytes())
-            .map_err(data_dir_error(&path))?;
-        self.latest.send_replace(Some(signed.clone()));
-        tracing::info!(size, origin = %signed.checkpoint.origin, "checkpoint signed");
-        Ok(Some(signed))
-    }
-
-    /// Signs a checkpoint each time the registry indexes new events, until `shutdown`.
-    pub async fn follow(
-        &self,
-        registry: &Registry,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> Result<(), RegistryError> {
-        let mut indexed = registry.indexed();
-        loop {
-            self.sign(registry)?;
-            tokio::select! {
-                changed = indexed.changed() => if changed.is_err() { return Ok(()) },
-                _ = shutdown.changed() => return Ok(()),
-            }
-            if *shutdown.borrow() {
-                return Ok(());
-            }
-        }
-    }
-}
-
-/// The data directory's latest checkpoint, if it has one.
-fn read_latest(
-    data_dir: &Path,
-    verifier: &NoteVerifier,
-) -> Result<Option<SignedCheckpoint>, RegistryError> {
-    let path = data_dir.join(CHECKPOINT_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(note) => Ok(Some(verifier.open(&note).map_err(|e| {
-            RegistryError::DataDir {
-                path: path.clone(),
-                source: std::io::Error::other(format!(
-                    "{e}; the checkpoint was signed with another key than {}",
-                    verifier.name()
-                )),
-            }
-        })?)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(data_dir_error(&path)(e)),
-    }
-}
-
-/// Replaces `path` with `bytes` through a temporary file of its own: several
-/// processes on one data directory may sign at once, and each must rename a
-/// whole file of its own, never one another process is writing or has moved.
-fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut temporary = tempfile::Builder::new()
-        .prefix(&format!(".{CHECKPOINT_FILE}."))
-        .suffix(".new")
-        .tempfile_in(dir)?;
-    temporary.write_all(bytes)?;
-    temporary.as_file().sync_data()?;
-    temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-fn read_key(path: &Path) -> Result<NoteSigner, RegistryError> {
-    let text = std::fs::read_to_string(path).map_err(data_dir_error(path))?;
-    NoteSigner::parse(&text).map_err(|e| RegistryError::DataDir {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })
-}
-
-fn generate_key(data_dir: &Path) -> Result<NoteSigner, RegistryError> {
-    let path = data_dir.join(KEY_FILE);
-    let random = |bytes: &mut [u8]| {
-        getrandom::fill(bytes).map_err(|e| RegistryError::DataDir {
-            path: path.clone(),
-            source: std::io::Error::other(format!("no randomness for a new key: {e}")),
-        })
-    };
-    let mut seed = [0; 32];
-    random(&mut seed)?;
-    let mut tag = [0; 8];
-    random(&mut tag)?;
-    let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    let signer = NoteSigner::from_seed(&format!("stdreg/log-{tag}"), seed)?;
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        // The key is secret: readable by its owner only.
-        options.mode(0o600);
-    }
-    let mut file = options.open(&path).map_err(data_dir_error(&path))?;
-    file.write_all(format!("{}\n", signer.to_private_text()).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(data_dir_error(&path))?;
-    tracing::info!(key = %signer.verifier(), "generated the log's signing key");
-    Ok(signer)
-}
-
 /// Opens the registry on `store` for serving or a command: checks the log
 /// against the data directory's leaf record and latest signed checkpoint,
 /// refusing a log that was changed after the fact, and signs a checkpoint if
@@ -469,16 +252,16 @@ fn generate_key(data_dir: &Path) -> Result<NoteSigner, RegistryError> {
 pub async fn open_verified(
     store: Arc<dyn EventStore>,
     data_dir: &Path,
-    key_file: Option<&Path>,
+    key: Option<&KeySource>,
 ) -> Result<(Registry, Checkpoints), RegistryError> {
     let tampered = tampered_in(data_dir);
-    let checkpoints = Checkpoints::open(data_dir, key_file)?;
+    let checkpoints = Checkpoints::open(Arc::clone(&store), data_dir, key).await?;
     let record = LeafRecord::open(data_dir)?;
     let registry = Registry::open_recording(store, record)
         .await
         .map_err(&tampered)?;
     checkpoints.check(&registry).map_err(&tampered)?;
-    checkpoints.sign(&registry)?;
+    checkpoints.sign(&registry).await.map_err(&tampered)?;
     Ok((registry, checkpoints))
 }
 
@@ -489,10 +272,10 @@ pub async fn open_verified(
 pub async fn open_existing(
     store: Arc<dyn EventStore>,
     data_dir: &Path,
-    key_file: Option<&Path>,
+    key: Option<&KeySource>,
 ) -> Result<(Registry, Option<Checkpoints>), RegistryError> {
     let tampered = tampered_in(data_dir);
-    let checkpoints = Checkpoints::open_existing(data_dir, key_file)?;
+    let checkpoints = Checkpoints::open_existing(Arc::clone(&store), data_dir, key).await?;
     let witness = match LeafRecord::open_existing(data_dir)? {
         Some(record) => Witness::recording(record),
         None => Witness::default(),
@@ -502,7 +285,7 @@ pub async fn open_existing(
         .map_err(&tampered)?;
     if let Some(checkpoints) = &checkpoints {
         checkpoints.check(&registry).map_err(&tampered)?;
-        checkpoints.sign(&registry)?;
+        checkpoints.sign(&registry).await.map_err(&tampered)?;
     }
     Ok((registry, checkpoints))
 }

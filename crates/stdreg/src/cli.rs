@@ -29,7 +29,7 @@ pub struct Global {
     #[arg(skip)]
     pub store: Option<String>,
     #[arg(skip)]
-    pub signing_key: Option<PathBuf>,
+    pub signing_key: Option<String>,
 }
 
 // Where the registry is: accepted before the command (`stdreg --data-dir
@@ -44,13 +44,13 @@ pub struct StoreArgs {
     /// Event store to use instead of the embedded one: postgres://… (or $STDREG_STORE).
     #[arg(long)]
     pub store: Option<String>,
-    /// The log's signing key (`PRIVATE+KEY+NAME+ID+KEY`); default: the one in --data-dir (or $STDREG_SIGNING_KEY).
-    #[arg(long)]
-    pub signing_key: Option<PathBuf>,
+    /// The log's signing key: a file holding `PRIVATE+KEY+NAME+ID+KEY`, or that text itself (or $STDREG_SIGNING_KEY); default: the one in --data-dir.
+    #[arg(long, hide_env_values = true)]
+    pub signing_key: Option<String>,
 }
 
 /// Commands that open no registry: their help shows no store options.
-const STORELESS: &[&str] = &["bench", "migrate", "token"];
+const STORELESS: &[&str] = &["bench", "keygen", "migrate", "token"];
 
 /// Default folder of the registry.
 const DATA_DIR_DEFAULT: &str = "stdreg-data";
@@ -211,14 +211,22 @@ pub enum Command {
         /// A checkpoint saved earlier: the log must extend it (append-only).
         #[arg(long)]
         checkpoint: Option<PathBuf>,
-        /// The log's public key (NAME+ID+KEY, or a file holding it); default: the one shipped with the export or in --data-dir.
+        /// The log's public key (NAME+ID+KEY, or a file holding it); default: the one shipped with the export, or recorded in the store or --data-dir.
         #[arg(long)]
         key: Option<String>,
+        /// A witness's public key (NAME+ID+KEY, or a file holding it); repeat for each witness.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many of the --witness keys must have cosigned the latest checkpoint (default: all).
+        #[arg(long)]
+        witness_quorum: Option<usize>,
     },
     /// Serve the public site (/), GraphiQL (/graphiql) and the GraphQL API (/graphql); imports the bundled national data into an empty store first.
     Serve(crate::serve::ServeArgs),
     /// Follow a registry's log over gRPC into this data directory, verifying every signed checkpoint (docs/verification.md).
     Mirror(crate::mirror::MirrorArgs),
+    /// Make a signing key: the log's (one for all its servers) or a witness's (--witness); prints the public key.
+    Keygen(crate::keygen::KeygenArgs),
     /// Manage the bearer tokens `stdreg serve --tokens FILE` accepts for mutations.
     Token(crate::token::TokenArgs),
     /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.

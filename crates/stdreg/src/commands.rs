@@ -8,7 +8,7 @@ use domain::ids::Jurisdiction;
 use registry::import::{ImportFile, parse_import};
 use registry::preview::PreviewOf;
 use registry::query::Point;
-use registry::verifiable::Checkpoints;
+use registry::verifiable::{Checkpoints, KeySource};
 use registry::view::EventView;
 use registry::{ImportOutcome, Registry, RegistryError};
 use serde::Serialize;
@@ -54,6 +54,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Token(args) = &cli.command {
         return crate::token::run(args, global.json);
     }
+    if let Command::Keygen(args) = &cli.command {
+        return crate::keygen::run(args, global.json);
+    }
     if let Command::Migrate { from, to } = &cli.command {
         return crate::migrate::run(from, to, global.json).await;
     }
@@ -61,6 +64,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         export,
         checkpoint,
         key,
+        witnesses,
+        witness_quorum,
     } = &cli.command
     {
         return crate::verify::run(crate::verify::Options {
@@ -70,6 +75,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             data_dir: &global.data_dir,
             store: global.store.as_deref(),
             json: global.json,
+            witnesses,
+            quorum: *witness_quorum,
         })
         .await;
     }
@@ -164,15 +171,17 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
             "bench is run before a store is opened"
         ))),
-        Command::Serve(_) | Command::Token(_) | Command::Mirror(_) => Err(Failure::Internal(
-            anyhow::anyhow!("serve, token and mirror are run before a store is opened"),
-        )),
+        Command::Serve(_) | Command::Token(_) | Command::Mirror(_) | Command::Keygen(_) => {
+            Err(Failure::Internal(anyhow::anyhow!(
+                "serve, token, keygen and mirror are run before a store is opened"
+            )))
+        }
         Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
             anyhow::anyhow!("this command is run before a store is opened"),
         )),
         Command::Export { to } => {
             let (signed, key) = match &checkpoints {
-                Some(checkpoints) => (checkpoints.sign(&registry)?, checkpoints.verifier()),
+                Some(checkpoints) => (checkpoints.sign(&registry).await?, checkpoints.verifier()),
                 None => crate::mirror::source_checkpoint(&global.data_dir)?,
             };
             let signed = signed.ok_or_else(|| {
@@ -209,7 +218,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     };
     // A new checkpoint after each revision published by this command.
     if let Some(checkpoints) = &checkpoints {
-        checkpoints.sign(&registry)?;
+        checkpoints.sign(&registry).await?;
     }
     outcome
 }
@@ -233,17 +242,20 @@ async fn open_registry(
     match access {
         Access::Create => {
             let (registry, checkpoints) = open_to_write(global).await?;
+            if let Some(reason) = checkpoints.read_only() {
+                return Err(Failure::User(format!(
+                    "refusing to record: this registry cannot sign the log's checkpoints ({reason})"
+                )));
+            }
             Ok((registry, Some(checkpoints)))
         }
         Access::Existing => {
             let store =
                 crate::store::open(&global.data_dir, global.store.as_deref(), access).await?;
-            Ok(registry::verifiable::open_existing(
-                store,
-                &global.data_dir,
-                global.signing_key.as_deref(),
+            Ok(
+                registry::verifiable::open_existing(store, &global.data_dir, key(global).as_ref())
+                    .await?,
             )
-            .await?)
         }
     }
 }
@@ -260,7 +272,12 @@ pub(crate) async fn open_to_write(global: &Global) -> Result<(Registry, Checkpoi
         ))
     })?;
     let store = crate::store::open(data_dir, global.store.as_deref(), Access::Create).await?;
-    Ok(registry::verifiable::open_verified(store, data_dir, global.signing_key.as_deref()).await?)
+    Ok(registry::verifiable::open_verified(store, data_dir, key(global).as_ref()).await?)
+}
+
+/// The signing key given on the command line or in the environment.
+pub(crate) fn key(global: &Global) -> Option<KeySource> {
+    global.signing_key.as_deref().map(KeySource::from_arg)
 }
 
 #[derive(Debug, Serialize)]

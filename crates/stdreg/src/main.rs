@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod compliance;
 mod export;
+mod keygen;
 mod migrate;
 mod mirror;
 mod read;

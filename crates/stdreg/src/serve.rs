@@ -93,7 +93,7 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         LogFormat::Json => logs.json().with_current_span(true).try_init(),
     };
     let cors = cors(&args.cors_origins)?;
-    let tokens = match &args.tokens {
+    let mut tokens = match &args.tokens {
         Some(path) => {
             Tokens::from_file(&TokenFile::load(path).map_err(|e| Failure::User(e.to_string()))?)
         }
@@ -106,6 +106,11 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     }
     // Refuses a log changed after the fact, before anything is served.
     let (registry, checkpoints) = crate::commands::open_to_write(global).await?;
+    if let Some(reason) = checkpoints.read_only() {
+        // Without the log's key nothing written here would be signed.
+        tracing::warn!("read-only: every mutation is refused ({reason})");
+        tokens = Tokens::none();
+    }
     let registry = Arc::new(registry);
     let checkpoints = Arc::new(checkpoints);
     let head = registry
@@ -128,6 +133,7 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     // mirror, a verifier) ever meets a server without a checkpoint of its log.
     checkpoints
         .sign(&registry)
+        .await
         .map_err(|e| Failure::Internal(e.into()))?;
     let listener = TcpListener::bind(&args.listen).await.map_err(|e| {
         Failure::User(format!(

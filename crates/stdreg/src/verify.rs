@@ -5,12 +5,15 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use event_store::EventStore;
 use registry::verifiable::{
-    CHECKPOINT_FILE, LEAVES_FILE, LeafRecord, LogVerifier, PUBLIC_KEY_FILE, replay_store,
+    CHECKPOINT_FILE, CHECKPOINT_RECORD, IDENTITY_RECORD, LEAVES_FILE, LeafRecord, LogVerifier,
+    PUBLIC_KEY_FILE, replay_store,
 };
 use serde::Serialize;
 use transparency::{
-    EXPORT_LINE_BYTES_MAX, ExportError, ExportReader, NoteVerifier, SignedCheckpoint,
+    CosignerKey, EXPORT_LINE_BYTES_MAX, ExportError, ExportReader, NoteVerifier, SignedCheckpoint,
+    check_quorum,
 };
 
 use crate::commands::Failure;
@@ -27,6 +30,8 @@ struct Report {
     /// False when no signed checkpoint was found: only the log's internal
     /// consistency was checked, not that it is the history that was signed.
     against_signed_checkpoint: bool,
+    /// The witnesses given whose cosignature of the latest checkpoint verified.
+    cosigned_by: Vec<String>,
     seconds: f64,
 }
 
@@ -37,14 +42,64 @@ pub struct Options<'a> {
     pub data_dir: &'a Path,
     pub store: Option<&'a str>,
     pub json: bool,
+    /// `--witness`: the witnesses' public keys (or files holding them).
+    pub witnesses: &'a [String],
+    /// `--witness-quorum`: how many of them must have cosigned the latest checkpoint.
+    pub quorum: Option<usize>,
+}
+
+/// The witnesses' keys and the quorum of `--witness` / `--witness-quorum`:
+/// the quorum defaults to every witness given, and cannot exceed them.
+pub fn witness_policy(
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> Result<(Vec<CosignerKey>, usize), Failure> {
+    let keys = witnesses
+        .iter()
+        .map(|text| {
+            let text = match std::fs::read_to_string(text) {
+                Ok(content) => content,
+                Err(_) => text.clone(),
+            };
+            CosignerKey::parse(text.trim()).map_err(|e| {
+                Failure::User(format!(
+                    "--witness: {e}; give a witness's NAME+KEYID+KEY (as `stdreg witness` prints it) or a file holding it"
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let quorum = quorum.unwrap_or(keys.len());
+    if quorum > keys.len() {
+        return Err(Failure::User(format!(
+            "--witness-quorum {quorum} needs at least {quorum} --witness keys, {} given",
+            keys.len()
+        )));
+    }
+    Ok((keys, quorum))
 }
 
 pub async fn run(options: Options<'_>) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let pinned = options.key.map(read_key).transpose()?;
+    let (witnesses, quorum) = witness_policy(options.witnesses, options.quorum)?;
     let verified = match options.export {
         Some(path) => verify_export(path, pinned, options.checkpoint)?,
         None => verify_store(&options, pinned).await?,
+    };
+    let cosigned_by = if witnesses.is_empty() {
+        Vec::new()
+    } else {
+        let Some(latest) = &verified.latest else {
+            return Err(Failure::User(format!(
+                "no signed checkpoint was found, so none is cosigned by {quorum} of the witnesses given"
+            )));
+        };
+        check_quorum(latest.note(), &witnesses, quorum).map_err(|e| {
+            Failure::User(format!(
+                "the latest checkpoint (size {}) is not witnessed as required: {e}",
+                latest.checkpoint.size
+            ))
+        })?
     };
     let report = Report {
         events: verified.tree.size(),
@@ -53,6 +108,7 @@ pub async fn run(options: Options<'_>) -> Result<(), Failure> {
         key: verified.key.as_ref().map(ToString::to_string),
         consistent_with: verified.older.as_ref().map(|s| s.checkpoint.size),
         against_signed_checkpoint: verified.latest.is_some() || verified.older.is_some(),
+        cosigned_by,
         seconds: started.elapsed().as_secs_f64(),
     };
     let mut text = String::new();
@@ -78,6 +134,13 @@ pub async fn run(options: Options<'_>) -> Result<(), Failure> {
             }
             _ => "no signed checkpoint to check against\n".to_owned(),
         };
+        if !report.cosigned_by.is_empty() {
+            text += &format!(
+                "cosigned by {} of the witnesses given: {}\n",
+                report.cosigned_by.len(),
+                report.cosigned_by.join(", ")
+            );
+        }
         if let Some(size) = report.consistent_with {
             text += &format!(
                 "the checkpoint of size {size} given is consistent with it (append-only)\n"
@@ -193,20 +256,38 @@ async fn verify_store(
     } else {
         Vec::new()
     };
+    let store = crate::store::open(data_dir, options.store, crate::store::Access::Existing).await?;
     let key = match pinned {
         Some(key) => Some(key),
-        None => match std::fs::read_to_string(data_dir.join(PUBLIC_KEY_FILE)) {
-            Ok(text) => Some(NoteVerifier::parse(text.trim()).map_err(|e| {
-                Failure::User(format!("{}: {e}", data_dir.join(PUBLIC_KEY_FILE).display()))
+        None => match read_record(store.as_ref(), IDENTITY_RECORD).await? {
+            Some(text) => Some(NoteVerifier::parse(text.trim()).map_err(|e| {
+                Failure::User(format!("the log's identity recorded in the store: {e}"))
             })?),
-            Err(_) => None,
+            None => match std::fs::read_to_string(data_dir.join(PUBLIC_KEY_FILE)) {
+                Ok(text) => Some(NoteVerifier::parse(text.trim()).map_err(|e| {
+                    Failure::User(format!("{}: {e}", data_dir.join(PUBLIC_KEY_FILE).display()))
+                })?),
+                Err(_) => None,
+            },
         },
     };
+    // The store's latest checkpoint, or the data directory's copy if larger.
     let latest_path = data_dir.join(CHECKPOINT_FILE);
-    let latest = match (&key, latest_path.exists()) {
-        (Some(key), true) => Some(open_checkpoint(&latest_path, key)?),
+    let mut latest = match (&key, read_record(store.as_ref(), CHECKPOINT_RECORD).await?) {
+        (Some(key), Some(note)) => Some(key.open(&note).map_err(|e| {
+            Failure::User(format!("the latest checkpoint recorded in the store: {e}"))
+        })?),
         _ => None,
     };
+    if let (Some(key), true) = (&key, latest_path.exists()) {
+        let copy = open_checkpoint(&latest_path, key)?;
+        if latest
+            .as_ref()
+            .is_none_or(|l| copy.checkpoint.size > l.checkpoint.size)
+        {
+            latest = Some(copy);
+        }
+    }
     let older = match (options.checkpoint, &key) {
         (Some(path), Some(key)) => Some(open_checkpoint(path, key)?),
         (Some(_), None) => {
@@ -216,10 +297,23 @@ async fn verify_store(
         }
         _ => None,
     };
-    let store = crate::store::open(data_dir, options.store, crate::store::Access::Existing).await?;
     let mut verifier = LogVerifier::new(recorded);
     replay_store(store.as_ref(), &mut verifier).await?;
     Verified::finish(verifier, latest, older, key, record_dir.clone())
+}
+
+/// A metadata record of the store, as text.
+async fn read_record(store: &dyn EventStore, key: &str) -> Result<Option<String>, Failure> {
+    let bytes = store
+        .read_metadata(key)
+        .await
+        .map_err(|e| Failure::Internal(e.into()))?;
+    bytes
+        .map(|b| {
+            String::from_utf8(b)
+                .map_err(|_| Failure::User(format!("the store's record {key} is not text")))
+        })
+        .transpose()
 }
 
 /// The data directory a live store is checked against: that of an embedded

@@ -1,6 +1,8 @@
 //! `stdreg serve` on PostgreSQL, as real processes: two servers on one
-//! database converge, and a server on a log migrated from SQLite answers
-//! the GraphQL queries exactly as a server on the SQLite original does.
+//! database converge and serve one log under one identity (a mirror may
+//! switch between them), a server with a foreign key signs nothing, and a
+//! server on a log migrated from SQLite answers the GraphQL queries exactly
+//! as a server on the SQLite original does.
 
 mod support;
 
@@ -182,11 +184,13 @@ fn two_servers_on_one_database_converge_within_a_second() {
     ]))
     .expect("token json");
     let token = made["token"].as_str().expect("token").to_owned();
+    let key = dir.path().join("log.key").display().to_string();
+    ok(&["keygen", "--to", &key]);
 
     // The first server imports the bundled data into the empty log; the
     // second starts on the filled one.
-    let a = Server::start(&schema.url, &["--tokens", &tokens]);
-    let b = Server::start(&schema.url, &["--tokens", &tokens]);
+    let a = Server::start(&schema.url, &["--tokens", &tokens, "--signing-key", &key]);
+    let b = Server::start(&schema.url, &["--tokens", &tokens, "--signing-key", &key]);
 
     let first = revision_document(&write_correction(dir.path()));
     let a_to_b = publish_and_wait(&a, &b, &token, first);
@@ -226,4 +230,153 @@ fn a_server_on_a_migrated_log_answers_as_on_sqlite() {
             "the migrated log answers {query} as the original"
         );
     }
+}
+
+const CHECKPOINT: &str = "{ checkpoint { origin publicKey treeSize note } }";
+
+/// How long a server may take to serve a checkpoint another one signed.
+const CHECKPOINT_WAIT: Duration = Duration::from_secs(10);
+
+/// Waits until `server` serves a checkpoint of at least `size` events.
+fn checkpoint_of(server: &Server, size: u64) -> Value {
+    let start = Instant::now();
+    loop {
+        let checkpoint = answer(server, CHECKPOINT, json!({}))["data"]["checkpoint"].clone();
+        if checkpoint["treeSize"].as_u64().is_some_and(|n| n >= size) {
+            return checkpoint;
+        }
+        assert!(
+            start.elapsed() < CHECKPOINT_WAIT,
+            "{} served no checkpoint of size {size} within {CHECKPOINT_WAIT:?}: {checkpoint}",
+            server.address
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn mirror_once(mirror: &str, from: &Server) -> String {
+    let url = from.grpc_url.as_deref().expect("grpc url");
+    ok(&["--data-dir", mirror, "mirror", "--from", url, "--once"])
+}
+
+#[test]
+fn two_servers_serve_one_log_under_one_key_and_a_foreign_key_signs_nothing() {
+    let Some(schema) = support::test_schema() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tokens = dir.path().join("tokens.json").display().to_string();
+    let made: Value = serde_json::from_str(&ok(&[
+        "token",
+        "add",
+        "--role",
+        "national-editor",
+        "--tokens",
+        &tokens,
+        "--json",
+    ]))
+    .expect("token json");
+    let token = made["token"].as_str().expect("token").to_owned();
+    let key = dir.path().join("log.key").display().to_string();
+    let public = ok(&["keygen", "--to", &key]).trim().to_owned();
+    let foreign = dir.path().join("foreign.key").display().to_string();
+    ok(&["keygen", "--to", &foreign]);
+
+    let grpc = ["--grpc-listen", "127.0.0.1:0"];
+    let a = Server::start(
+        &schema.url,
+        &[&["--tokens", &tokens, "--signing-key", &key][..], &grpc].concat(),
+    );
+    // The key can be given as its text, as an environment variable holds it.
+    let b = Server::start(
+        &schema.url,
+        &[
+            &[
+                "--tokens",
+                &tokens,
+                "--signing-key",
+                std::fs::read_to_string(&key).expect("key").trim(),
+            ][..],
+            &grpc,
+        ]
+        .concat(),
+    );
+    let on_a = checkpoint_of(&a, 81);
+    let on_b = checkpoint_of(&b, 81);
+    assert_eq!(
+        on_a["publicKey"],
+        public.as_str(),
+        "the log's key is the one given"
+    );
+    assert_eq!(on_a, on_b, "one origin, one key, one latest checkpoint");
+
+    let mirror = dir.path().join("mirror").display().to_string();
+    assert!(mirror_once(&mirror, &a).contains("verified checkpoint of size 81"));
+
+    // A revision published on b is signed once for both; the mirror that
+    // switches to b goes on from where a left it.
+    let published = b.graphql(
+        PUBLISH,
+        json!({ "revision": revision_document(&write_correction(dir.path())) }),
+        Some(&token),
+    );
+    assert!(published.get("errors").is_none(), "{published}");
+    let size = published["data"]["publishRevisionDocument"]["lastGlobalPosition"]
+        .as_u64()
+        .expect("position");
+    let (on_a, on_b) = (checkpoint_of(&a, size), checkpoint_of(&b, size));
+    assert_eq!(on_a, on_b, "both serve the checkpoint one of them signed");
+    let switched = mirror_once(&mirror, &b);
+    assert!(
+        switched.contains(&format!("verified checkpoint of size {size}")),
+        "{switched}"
+    );
+
+    // A server with another key (and a data directory that does not exist
+    // yet) serves the log read-only: it signs nothing, refuses writes, and
+    // serves the log's checkpoint under the log's key.
+    let new_dir = dir.path().join("new").join("data").display().to_string();
+    let c = Server::start(
+        &schema.url,
+        &[
+            "--tokens",
+            &tokens,
+            "--signing-key",
+            &foreign,
+            "--data-dir",
+            &new_dir,
+        ],
+    );
+    assert_eq!(
+        checkpoint_of(&c, size),
+        on_a,
+        "the foreign server serves the log's checkpoint"
+    );
+    let refused = c.graphql(
+        PUBLISH,
+        json!({ "revision": second_correction(dir.path()) }),
+        Some(&token),
+    );
+    assert!(
+        refused.get("errors").is_some(),
+        "a read-only server refuses to publish: {refused}"
+    );
+    support::refused(
+        &[
+            "--store",
+            &schema.url,
+            "--data-dir",
+            &new_dir,
+            "--signing-key",
+            &foreign,
+            "publish",
+            &write_correction(dir.path()),
+        ],
+        "is not the log's key",
+    );
+    assert_eq!(
+        checkpoint_of(&a, size),
+        on_a,
+        "nothing was signed with the foreign key"
+    );
 }

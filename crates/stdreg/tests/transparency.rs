@@ -269,6 +269,7 @@ fn a_saved_checkpoint_must_be_extended_not_rewritten() {
         std::fs::copy(registry.data().join(file), other.data().join(file)).unwrap();
     }
     std::fs::remove_file(other.data().join("checkpoint")).unwrap();
+    forget_identity(&other.data());
     other.publish_correction("cn-2021-corr-9", "另一段文字");
     let forked = other.export("forked.jsonl");
     let error = other.user_error(&[
@@ -367,6 +368,7 @@ fn a_store_named_by_url_is_checked_against_the_checkpoint_beside_it() {
 
     // With no checkpoint anywhere, the output says what was not checked.
     std::fs::remove_file(registry.data().join("checkpoint")).unwrap();
+    forget_identity(&registry.data());
     let unchecked = verify(&["verify", "--store", &store]);
     let stdout = String::from_utf8_lossy(&unchecked.stdout);
     assert!(unchecked.status.success(), "{stdout}");
@@ -375,4 +377,11 @@ fn a_store_named_by_url_is_checked_against_the_checkpoint_beside_it() {
         "{stdout}"
     );
     assert!(!stdout.contains("ok:"), "{stdout}");
+}
+
+/// Removes the log's identity and latest checkpoint from the store of a data
+/// directory, as if the log had never been signed.
+fn forget_identity(data: &Path) {
+    let conn = rusqlite::Connection::open(data.join("events.db")).unwrap();
+    conn.execute("DELETE FROM metadata", []).unwrap();
 }

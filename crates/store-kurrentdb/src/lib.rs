@@ -29,6 +29,7 @@
 //! | event type, schema version, record time | the event's custom metadata (JSON)                |
 //! | global log                 | `$all` filtered to streams with the prefix, in `$all` order    |
 //! | global position `n`        | the `n`-th event of that filtered `$all` read                  |
+//! | metadata record `K`        | the last event of stream `stdreg-metadata/{prefix}K` (outside the prefix); compare-and-set by expected revision |
 //!
 //! ## Global positions
 //!

@@ -34,6 +34,12 @@ const UNTYPED: &str = "stdreg-untyped";
 const VISIBLE_RETRIES: u32 = 6;
 const VISIBLE_RETRY_FIRST: Duration = Duration::from_millis(20);
 
+/// Metadata record `K` of a log with prefix `P` is the last event of stream
+/// `{METADATA_STREAMS}PK`: outside the prefix, so never part of the log.
+const METADATA_STREAMS: &str = "stdreg-metadata/";
+/// KurrentDB event type of a metadata record's versions.
+const METADATA_TYPE: &str = "stdreg-metadata";
+
 /// Version of the metadata layout written with every event.
 const METADATA_VERSION: u32 = 1;
 
@@ -200,6 +206,36 @@ impl CatchUpError {
 impl Inner {
     fn stream_name(&self, stream: &StreamId) -> String {
         format!("{}{}", self.prefix, stream.as_str())
+    }
+
+    fn metadata_stream(&self, key: &str) -> String {
+        format!("{METADATA_STREAMS}{}{key}", self.prefix)
+    }
+
+    /// The last version of a metadata record, with its stream revision.
+    async fn last_metadata(&self, key: &str) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        let failed = |e| StoreError::backend(format!("could not read metadata record {key}"), e);
+        let options = ReadStreamOptions::default()
+            .backwards()
+            .position(StreamPosition::End)
+            .max_count(1);
+        let mut read = match self
+            .client
+            .read_stream(self.metadata_stream(key), &options)
+            .await
+        {
+            Ok(read) => read,
+            Err(kurrentdb::Error::ResourceNotFound) => return Ok(None),
+            Err(e) => return Err(failed(e)),
+        };
+        match read.next().await {
+            Ok(Some(resolved)) => {
+                let event = resolved.get_original_event();
+                Ok(Some((event.revision, event.data.to_vec())))
+            }
+            Ok(None) | Err(kurrentdb::Error::ResourceNotFound) => Ok(None),
+            Err(e) => Err(failed(e)),
+        }
     }
 
     fn filter(&self) -> SubscriptionFilter {
@@ -639,6 +675,52 @@ impl EventStore for KurrentStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.head.subscribe()
+    }
+
+    async fn read_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.inner.last_metadata(key).await?.map(|(_, value)| value))
+    }
+
+    /// Appends the new version to the record's stream, expecting the
+    /// revision whose value was compared: KurrentDB refuses the append if
+    /// another writer got there first.
+    async fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        event_store::check_metadata(key, value)?;
+        let conflict = |current: Option<Vec<u8>>| StoreError::MetadataConflict {
+            key: key.to_owned(),
+            current,
+        };
+        let current = self.inner.last_metadata(key).await?;
+        if current.as_ref().map(|(_, v)| v.as_slice()) != expected {
+            return Err(conflict(current.map(|(_, v)| v)));
+        }
+        let state = match &current {
+            None => StreamState::NoStream,
+            Some((revision, _)) => StreamState::StreamRevision(*revision),
+        };
+        let options = AppendToStreamOptions::default().stream_state(state);
+        let version =
+            EventData::binary(METADATA_TYPE, Bytes::from(value.to_vec())).id(Uuid::now_v7());
+        match self
+            .inner
+            .client
+            .append_to_stream(self.inner.metadata_stream(key), &options, version)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(kurrentdb::Error::WrongExpectedVersion { .. }) => Err(conflict(
+                self.inner.last_metadata(key).await?.map(|(_, v)| v),
+            )),
+            Err(e) => Err(StoreError::backend(
+                format!("could not write metadata record {key} to kurrentdb"),
+                e,
+            )),
+        }
     }
 }
 

@@ -13,7 +13,8 @@
 //! Everything lives in the first existing schema of the connection's
 //! `search_path` (pick one with `?options=-c%20search_path%3Dmy_schema` in the
 //! URL): `stdreg_events` (one row per event), `stdreg_log_head` (one row: the
-//! global head position and the last record time) and `stdreg_schema_version`.
+//! global head position and the last record time), `stdreg_metadata` (the
+//! trait's metadata records, one row per key) and `stdreg_schema_version`.
 //! Missing migrations are applied in one transaction when the store opens.
 //!
 //! # Positions and ordering
@@ -67,7 +68,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use event_store::{
     AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
-    StoredEvent, StreamId, check_import,
+    StoredEvent, StreamId, check_import, check_metadata,
 };
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{ConnectOptions as _, Connection, PgPool, Postgres, Transaction};
@@ -571,6 +572,51 @@ impl EventStore for PostgresStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
+    }
+
+    async fn read_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        if key.contains('\0') {
+            return Ok(None);
+        }
+        sqlx::query_scalar("SELECT value FROM stdreg_metadata WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|e| StoreError::backend(format!("could not read metadata record {key}"), e))
+    }
+
+    /// One statement: an insert that does nothing when the key exists, or an
+    /// update only from the expected value; no row touched is a conflict.
+    async fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        check_metadata(key, value)?;
+        let written = match expected {
+            None => sqlx::query(
+                "INSERT INTO stdreg_metadata (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(value),
+            Some(expected) => sqlx::query(
+                "UPDATE stdreg_metadata SET value = $2 WHERE key = $1 AND value = $3",
+            )
+            .bind(key)
+            .bind(value)
+            .bind(expected),
+        }
+        .execute(&self.pool)
+        .await
+        .map_err(|e| StoreError::backend(format!("could not write metadata record {key}"), e))?;
+        if written.rows_affected() == 1 {
+            return Ok(());
+        }
+        Err(StoreError::MetadataConflict {
+            key: key.to_owned(),
+            current: self.read_metadata(key).await?,
+        })
     }
 }
 

@@ -90,6 +90,14 @@ const MIGRATIONS: &[&str] = &[
     END
     $fn$;
     "#,
+    // 3: metadata records beside the log (the log's identity, its latest
+    // checkpoint), written by compare-and-set.
+    r#"
+    CREATE TABLE stdreg_metadata (
+        key TEXT PRIMARY KEY,
+        value BYTEA NOT NULL
+    );
+    "#,
 ];
 
 /// Highest schema version this build knows.

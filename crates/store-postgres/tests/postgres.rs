@@ -327,6 +327,7 @@ async fn a_log_from_before_the_append_function_is_migrated_and_continues() {
         .expect("admin pool");
     for sql in [
         "DROP FUNCTION stdreg_append",
+        "DROP TABLE stdreg_metadata",
         "DELETE FROM stdreg_schema_version WHERE version > 1",
     ] {
         sqlx::query(sql)

@@ -18,6 +18,11 @@
 //! | `data`            | BLOB    | the event bytes, as given                        |
 //! | `recorded_at`     | INTEGER | record time in microseconds since the Unix epoch, UTC |
 //!
+//! Beside it, `metadata` (`key` TEXT primary key, `value` BLOB) holds the
+//! trait's metadata records, written by compare-and-set in the same kind of
+//! write transaction as an append (schema version 2 added it; a version 1
+//! file gains the table when it is opened).
+//!
 //! Microseconds as an integer rather than text: it is the precision the trait
 //! promises, it compares and sorts as a number, and costs 8 bytes a row.
 //!
@@ -43,7 +48,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use event_store::{
     AppendOutcome, EventStore, ExpectedVersion, LogEnd, NewEvent, READ_PAGE_MAX, StoreError,
-    StoredEvent, StreamId, check_import, next_record_time,
+    StoredEvent, StreamId, check_import, check_metadata, next_record_time,
 };
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior};
 use tokio::sync::watch;
@@ -53,7 +58,7 @@ use uuid::Uuid;
 const APPLICATION_ID: i32 = 0x5352_4547;
 
 /// Version of the table layout; bump it with a migration when the layout changes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -74,6 +79,18 @@ CREATE TABLE events (
     UNIQUE (stream, stream_position)
 ) STRICT;
 ";
+
+/// Version 2: metadata records beside the log.
+const METADATA_SCHEMA: &str = "
+CREATE TABLE metadata (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+";
+
+const READ_METADATA: &str = "SELECT value FROM metadata WHERE key = ?1";
+const UPSERT_METADATA: &str = "INSERT INTO metadata (key, value) VALUES (?1, ?2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 const INSERT_EVENT: &str = "
 INSERT INTO events (global_position, event_id, stream, stream_position,
@@ -266,6 +283,12 @@ fn open_blocking(path: PathBuf) -> Result<SqliteStore, OpenError> {
         .map_err(setup("reading the file header"))?;
     match application_id {
         APPLICATION_ID if found == SCHEMA_VERSION => {}
+        APPLICATION_ID if found == 1 => {
+            tx.execute_batch(METADATA_SCHEMA)
+                .map_err(setup("adding the metadata table"))?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(setup("adding the metadata table"))?;
+        }
         APPLICATION_ID if found > SCHEMA_VERSION => {
             return Err(OpenError::NewerSchema {
                 path,
@@ -282,6 +305,7 @@ fn open_blocking(path: PathBuf) -> Result<SqliteStore, OpenError> {
         }
         0 if objects == 0 => {
             tx.execute_batch(SCHEMA)
+                .and_then(|()| tx.execute_batch(METADATA_SCHEMA))
                 .map_err(setup("creating the schema"))?;
             tx.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(setup("creating the schema"))?;
@@ -431,6 +455,12 @@ fn last_event(conn: &Connection) -> Result<(i64, Option<DateTime<Utc>>), StoreEr
     }
 }
 
+fn read_metadata(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    conn.prepare_cached(READ_METADATA)
+        .and_then(|mut s| s.query_row([key], |row| row.get(0)).optional())
+        .map_err(backend("reading a metadata record"))
+}
+
 fn stream_version(conn: &Connection, stream: &StreamId) -> Result<i64, StoreError> {
     conn.prepare_cached(STREAM_VERSION)
         .and_then(|mut s| s.query_row([stream.as_str()], |row| row.get(0)).optional())
@@ -564,6 +594,28 @@ impl Inner {
         Ok(())
     }
 
+    fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut writer = lock(&self.writer);
+        let tx = writer
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(backend("starting a metadata write"))?;
+        let current = read_metadata(&tx, key)?;
+        if current.as_deref() != expected {
+            return Err(StoreError::MetadataConflict {
+                key: key.to_owned(),
+                current,
+            });
+        }
+        tx.execute(UPSERT_METADATA, rusqlite::params![key, value])
+            .map_err(backend("writing a metadata record"))?;
+        tx.commit().map_err(backend("committing a metadata write"))
+    }
+
     /// Runs `read` on an idle read connection, opening one if none is idle.
     fn read<T>(
         &self,
@@ -684,5 +736,23 @@ impl EventStore for SqliteStore {
 
     fn subscribe(&self) -> watch::Receiver<u64> {
         self.inner.head.subscribe()
+    }
+
+    async fn read_metadata(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let key = key.to_owned();
+        self.blocking(move |inner| inner.read(|conn| read_metadata(conn, &key)))
+            .await
+    }
+
+    async fn write_metadata(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        check_metadata(key, value)?;
+        let (key, expected, value) = (key.to_owned(), expected.map(<[u8]>::to_vec), value.to_vec());
+        self.blocking(move |inner| inner.write_metadata(&key, expected.as_deref(), &value))
+            .await
     }
 }

@@ -162,3 +162,42 @@ async fn file_uses_wal_and_the_documented_layout() {
     assert_eq!(id.len(), 16, "event ids are 16-byte blobs");
     assert_eq!(micros, outcome.recorded_at.timestamp_micros());
 }
+
+/// A file of schema version 1 (before metadata records) keeps its events
+/// and gains the metadata table when opened.
+#[tokio::test]
+async fn version_1_file_gains_metadata() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("events.db");
+    let store = SqliteStore::open(&path).await.expect("create");
+    store
+        .append(
+            &StreamId::new("standard-A"),
+            ExpectedVersion::Exact(0),
+            vec![new_event()],
+        )
+        .await
+        .expect("append");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).expect("open raw");
+    conn.execute_batch("DROP TABLE metadata; PRAGMA user_version = 1;")
+        .expect("make it a version 1 file");
+    drop(conn);
+
+    let store = SqliteStore::open(&path)
+        .await
+        .expect("open a version 1 file");
+    assert_eq!(store.head_position().await.expect("head"), 1);
+    store
+        .write_metadata("identity", None, b"key")
+        .await
+        .expect("write metadata");
+    assert_eq!(
+        store
+            .read_metadata("identity")
+            .await
+            .expect("read")
+            .as_deref(),
+        Some(&b"key"[..])
+    );
+}

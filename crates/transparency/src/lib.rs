@@ -1,10 +1,13 @@
 //! Verifiable history of the global log, as Certificate Transparency does it
 //! for certificates: an RFC 9162 Merkle tree over every stored event, signed
-//! checkpoints in the C2SP signed-note form, inclusion and consistency proofs.
+//! checkpoints in the C2SP signed-note form, inclusion and consistency proofs,
+//! and witnesses: C2SP `tlog-cosignature` cosignatures and the decision of a
+//! C2SP `tlog-witness` to cosign a checkpoint or refuse it.
 //!
 //! Pure: no I/O, no clock, no randomness (key seeds are passed in).
 
 mod compare;
+mod cosign;
 mod export;
 mod follow;
 mod leaf;
@@ -12,8 +15,10 @@ mod merkle;
 mod note;
 #[cfg(test)]
 mod testing;
+mod witness;
 
 pub use compare::{LogComparison, LogMismatch, first_difference};
+pub use cosign::{CosignerKey, CosignerSigner, check_quorum};
 pub use export::{
     EXPORT_LINE_BYTES_MAX, ExportEnd, ExportError, ExportReader, Trailer, event_line, trailer_line,
 };
@@ -26,6 +31,10 @@ pub use merkle::{
     Hash, MerkleTree, empty_root, leaf_hash, node_hash, verify_consistency, verify_inclusion,
 };
 pub use note::{Checkpoint, NoteSigner, NoteVerifier, SignedCheckpoint};
+pub use witness::{
+    ADD_CHECKPOINT_BYTES_MAX, ADD_CHECKPOINT_PROOF_MAX, AddCheckpoint, Cosigned, WitnessRefusal,
+    add_checkpoint,
+};
 
 /// Longest proof accepted: a tree of 2^64 leaves needs 64 hashes (consistency one more).
 pub const PROOF_HASHES_MAX: usize = 65;
@@ -68,6 +77,18 @@ pub enum TransparencyError {
     /// The note carries no signature of the expected key.
     #[error("the checkpoint is not signed by key {key}: check that you have the log's public key")]
     NotSignedBy { key: String },
+    /// The note carries no cosignature of this witness.
+    #[error("the checkpoint is not cosigned by witness {witness}")]
+    NotCosignedBy { witness: String },
+    /// Fewer witnesses than required cosigned the checkpoint.
+    #[error(
+        "the checkpoint is cosigned by {cosigned} of the witnesses given, fewer than the {quorum} required ({missing})"
+    )]
+    QuorumNotMet {
+        quorum: usize,
+        cosigned: usize,
+        missing: String,
+    },
     /// The checkpoint names another log than the key's.
     #[error("the checkpoint is for log '{origin}', but the key is for log '{key}'")]
     OriginMismatch { origin: String, key: String },

@@ -29,8 +29,8 @@ use crate::{NAME_BYTES_MAX, NOTE_BYTES_MAX, TransparencyError};
 
 /// Signature algorithm byte of Ed25519 in the signed-note format.
 const ALGORITHM_ED25519: u8 = 0x01;
-const SIGNATURE_PREFIX: &str = "\u{2014} ";
-const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
+pub(crate) const SIGNATURE_PREFIX: &str = "\u{2014} ";
+pub(crate) const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
 
 /// What a checkpoint states: the log `origin` had `size` events with root `root`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,18 +104,82 @@ impl SignedCheckpoint {
     pub fn note(&self) -> &str {
         &self.note
     }
+
+    /// The signed text: the note up to its blank line, final newline included.
+    pub fn body(&self) -> &str {
+        note_parts(&self.note).map_or(&self.note, |(body, _)| body)
+    }
+
+    /// The same checkpoint with more signature lines (`— NAME SIGNATURE`,
+    /// each ending in a newline), as a witness answers: lines the note holds
+    /// already are not added twice. The caller checks them first.
+    pub fn with_signature_lines(&self, lines: &str) -> Self {
+        let mut note = self.note.clone();
+        for line in lines.split_inclusive('\n') {
+            let line = if line.ends_with('\n') {
+                line.to_owned()
+            } else {
+                format!("{line}\n")
+            };
+            if !note.split_inclusive('\n').any(|held| held == line) {
+                note.push_str(&line);
+            }
+        }
+        Self {
+            checkpoint: self.checkpoint.clone(),
+            note,
+        }
+    }
+}
+
+/// A signature line of a note: the key name and the decoded bytes.
+pub(crate) type SignatureLine<'a> = (&'a str, Vec<u8>);
+
+/// Splits a note into its body (final newline included) and its signature lines.
+pub(crate) fn note_parts(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), TransparencyError> {
+    let malformed = |reason: &str| TransparencyError::MalformedNote(reason.to_owned());
+    if note.len() > NOTE_BYTES_MAX {
+        return Err(malformed("the note is too long"));
+    }
+    let split = note
+        .rfind("\n\n")
+        .ok_or_else(|| malformed("no blank line before the signatures"))?;
+    let (body, signatures) = (&note[..=split], &note[split + 2..]);
+    if body.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(malformed("the note holds control characters"));
+    }
+    let Some(signatures) = signatures.strip_suffix('\n') else {
+        return Err(malformed("the signature lines do not end with a newline"));
+    };
+    let mut lines = Vec::new();
+    for line in signatures.split('\n') {
+        let (name, encoded) = line
+            .strip_prefix(SIGNATURE_PREFIX)
+            .and_then(|rest| rest.split_once(' '))
+            .ok_or_else(|| malformed("a signature line is not '— NAME SIGNATURE'"))?;
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|_| malformed("a signature is not base64"))?;
+        lines.push((name, bytes));
+    }
+    Ok((body, lines))
 }
 
 fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    key_id_of(name, ALGORITHM_ED25519, public)
+}
+
+/// `SHA-256(name ‖ 0x0A ‖ algorithm ‖ public key)[:4]`.
+pub(crate) fn key_id_of(name: &str, algorithm: u8, public: &[u8; 32]) -> [u8; 4] {
     let mut hasher = Sha256::new();
     hasher.update(name.as_bytes());
-    hasher.update([b'\n', ALGORITHM_ED25519]);
+    hasher.update([b'\n', algorithm]);
     hasher.update(public);
     let digest = hasher.finalize();
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-fn check_name(name: &str) -> Result<(), TransparencyError> {
+pub(crate) fn check_name(name: &str) -> Result<(), TransparencyError> {
     if name.is_empty()
         || name.len() > NAME_BYTES_MAX
         || name
@@ -131,6 +195,14 @@ fn check_name(name: &str) -> Result<(), TransparencyError> {
 
 /// Splits `<name>+<key id hex>+<base64(0x01 ‖ 32 bytes)>`.
 fn parse_key_fields(text: &str) -> Result<(String, [u8; 4], [u8; 32]), TransparencyError> {
+    parse_key_fields_of(text, ALGORITHM_ED25519)
+}
+
+/// Splits `<name>+<key id hex>+<base64(algorithm ‖ 32 bytes)>`.
+pub(crate) fn parse_key_fields_of(
+    text: &str,
+    algorithm: u8,
+) -> Result<(String, [u8; 4], [u8; 32]), TransparencyError> {
     let malformed = |reason: &str| TransparencyError::MalformedKey(reason.to_owned());
     let mut fields = text.trim().splitn(3, '+');
     let (Some(name), Some(id), Some(key)) = (fields.next(), fields.next(), fields.next()) else {
@@ -145,16 +217,25 @@ fn parse_key_fields(text: &str) -> Result<(String, [u8; 4], [u8; 32]), Transpare
     let bytes = STANDARD
         .decode(key)
         .map_err(|_| malformed("the key is not base64"))?;
-    let Some((&ALGORITHM_ED25519, key)) = bytes.split_first() else {
-        return Err(malformed("the key is not an Ed25519 key"));
+    let Some((key_algorithm, key)) = bytes.split_first() else {
+        return Err(malformed("the key is empty"));
     };
+    if *key_algorithm != algorithm {
+        return Err(malformed(&format!(
+            "the key is of type {key_algorithm:#04x}, not {algorithm:#04x}"
+        )));
+    }
     let key = <[u8; 32]>::try_from(key).map_err(|_| malformed("the key is not 32 bytes"))?;
     Ok((name.to_owned(), id, key))
 }
 
 fn key_text(name: &str, id: [u8; 4], key: &[u8; 32]) -> String {
+    key_text_of(name, ALGORITHM_ED25519, id, key)
+}
+
+pub(crate) fn key_text_of(name: &str, algorithm: u8, id: [u8; 4], key: &[u8; 32]) -> String {
     let mut bytes = Vec::with_capacity(33);
-    bytes.push(ALGORITHM_ED25519);
+    bytes.push(algorithm);
     bytes.extend_from_slice(key);
     format!(
         "{name}+{:08x}+{}",
@@ -285,28 +366,9 @@ impl NoteVerifier {
     /// Checks a signed checkpoint note: signed by this key, origin = key name.
     pub fn open(&self, note: &str) -> Result<SignedCheckpoint, TransparencyError> {
         let malformed = |reason: &str| TransparencyError::MalformedNote(reason.to_owned());
-        if note.len() > NOTE_BYTES_MAX {
-            return Err(malformed("the note is too long"));
-        }
-        let split = note
-            .rfind("\n\n")
-            .ok_or_else(|| malformed("no blank line before the signatures"))?;
-        let (body, signatures) = (&note[..=split], &note[split + 2..]);
-        if body.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(malformed("the note holds control characters"));
-        }
-        let Some(signatures) = signatures.strip_suffix('\n') else {
-            return Err(malformed("the signature lines do not end with a newline"));
-        };
+        let (body, lines) = note_parts(note)?;
         let mut found = false;
-        for line in signatures.split('\n') {
-            let (name, encoded) = line
-                .strip_prefix(SIGNATURE_PREFIX)
-                .and_then(|rest| rest.split_once(' '))
-                .ok_or_else(|| malformed("a signature line is not '— NAME SIGNATURE'"))?;
-            let bytes = STANDARD
-                .decode(encoded)
-                .map_err(|_| malformed("a signature is not base64"))?;
+        for (name, bytes) in lines {
             if name != self.name || bytes.len() < 4 || bytes[..4] != self.id {
                 continue;
             }

@@ -179,11 +179,14 @@ fn open(checkpoint: &Value) -> transparency::SignedCheckpoint {
 #[tokio::test]
 async fn the_checkpoint_verifies_and_proofs_check_against_it() {
     let dir = tempfile::tempdir().expect("data dir");
-    let checkpoints = Arc::new(Checkpoints::open(dir.path(), None).expect("checkpoints"));
-    let h = Harness::new()
-        .await
-        .with_checkpoints(Arc::clone(&checkpoints));
-    checkpoints.sign(&h.state.registry).expect("sign");
+    let h = Harness::new().await;
+    let checkpoints = Arc::new(
+        Checkpoints::open(Arc::clone(h.state.registry.store()), dir.path(), None)
+            .await
+            .expect("checkpoints"),
+    );
+    let h = h.with_checkpoints(Arc::clone(&checkpoints));
+    checkpoints.sign(&h.state.registry).await.expect("sign");
 
     let first = h.data(CHECKPOINT, json!({})).await["checkpoint"].clone();
     let signed = open(&first);
@@ -213,7 +216,7 @@ async fn the_checkpoint_verifies_and_proofs_check_against_it() {
         )
         .await;
     assert!(body.get("errors").is_none(), "{body}");
-    checkpoints.sign(&h.state.registry).expect("sign");
+    checkpoints.sign(&h.state.registry).await.expect("sign");
     let second = h.data(CHECKPOINT, json!({})).await["checkpoint"].clone();
     let newer = open(&second);
     assert!(newer.checkpoint.size > signed.checkpoint.size);

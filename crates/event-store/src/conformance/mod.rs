@@ -38,10 +38,12 @@ use crate::{
 };
 
 mod lasting;
+mod metadata;
 mod reading;
 mod writing;
 
 pub use lasting::*;
+pub use metadata::*;
 pub use reading::*;
 pub use writing::*;
 
@@ -89,10 +91,12 @@ macro_rules! conformance_tests {
             head_and_stream_version,
             subscribe_reports_head,
             import_continues_log_exactly,
+            metadata_compare_and_set,
         );
         $crate::conformance_tests!(@shared $factory;
             follower_sees_every_event_once_in_order,
             concurrent_exact_appenders_one_wins_per_version,
+            metadata_concurrent_writers_one_wins,
         );
     };
     (persistent: $factory:expr $(,)?) => {
@@ -100,6 +104,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@reopening $factory;
             durable_across_reopen,
             failed_appends_leave_log_unchanged_across_reopen,
+            metadata_durable_across_reopen,
         );
     };
     (@borrowed $factory:expr; $($case:ident),* $(,)?) => {$(
