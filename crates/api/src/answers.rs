@@ -19,7 +19,9 @@ use crate::limits::{ANSWER_BYTES_MAX, ANSWERS_BYTES_MAX, ANSWERS_MAX};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct AnswerKey {
     pub indexed_position: u64,
-    pub checkpoint_size: Option<u64>,
+    /// The latest checkpoint's whole note: its size, and the cosignatures
+    /// witnesses add to it later without the size changing.
+    pub checkpoint_note: Option<String>,
     pub today: NaiveDate,
     pub sees_actors: bool,
     pub media: &'static str,

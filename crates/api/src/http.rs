@@ -422,12 +422,12 @@ async fn execute(
     }
     let key = (operation == Some(OperationType::Query)).then(|| AnswerKey {
         indexed_position: *app.state.registry.indexed().borrow(),
-        checkpoint_size: app
+        checkpoint_note: app
             .state
             .checkpoints
             .as_ref()
             .and_then(|c| c.latest())
-            .map(|c| c.checkpoint.size),
+            .map(|c| c.note().to_owned()),
         today: registry::today(chrono::Utc::now()),
         sees_actors: caller.sees_actors(),
         media: media.content_type(),

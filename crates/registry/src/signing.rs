@@ -19,10 +19,11 @@
 //! The data directory keeps its own copy of the latest checkpoint it saw
 //! (`checkpoint`): a store rolled back behind it is refused on open.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -116,6 +117,8 @@ pub struct Checkpoints {
     copy: Option<SignedCheckpoint>,
     latest: watch::Sender<Option<SignedCheckpoint>>,
     cosigners: Vec<Arc<dyn Cosigner>>,
+    /// Per witness, the largest size it was asked to cosign: asked once each.
+    asked: Mutex<HashMap<String, u64>>,
 }
 
 impl Checkpoints {
@@ -207,6 +210,7 @@ impl Checkpoints {
             copy: copy.clone(),
             latest: watch::channel(None).0,
             cosigners: Vec::new(),
+            asked: Mutex::new(HashMap::new()),
         };
         let (held, stored) = checkpoints.read_stored().await?;
         match (stored, copy) {
@@ -332,6 +336,13 @@ impl Checkpoints {
                 Some(signer) if size > held_size => signer,
                 _ => {
                     if let Some(held) = held {
+                        // Witnesses added since, or down when it was signed.
+                        let held = match &self.signer {
+                            Some(_) if held_size == size => {
+                                self.cosign(registry, held, held_size).await?
+                            }
+                            _ => held,
+                        };
                         self.publish(held)?;
                     }
                     return Ok(self.latest());
@@ -349,8 +360,9 @@ impl Checkpoints {
             {
                 Ok(()) => {
                     tracing::info!(size, origin = %signed.checkpoint.origin, "checkpoint signed");
-                    self.publish(signed.clone())?;
-                    self.cosign(registry, &signed, held_size).await?;
+                    // Served once the witnesses had their say.
+                    let cosigned = self.cosign(registry, signed, held_size).await?;
+                    self.publish(cosigned)?;
                     return Ok(self.latest());
                 }
                 // Another server signed meanwhile: read what it wrote.
@@ -362,21 +374,30 @@ impl Checkpoints {
         Ok(self.latest())
     }
 
-    /// Asks every witness to cosign `signed`, and records the checkpoint with
-    /// the valid cosignatures gathered (unless the store moved on).
+    /// Asks each witness that has not cosigned `signed` (and was not asked
+    /// for this size already) to cosign it, from `previous_size` or the size
+    /// the witness says it holds; records the checkpoint with the valid
+    /// cosignatures gathered, unless the store moved on, and returns it.
     async fn cosign(
         &self,
         registry: &Registry,
-        signed: &SignedCheckpoint,
+        signed: SignedCheckpoint,
         previous_size: u64,
-    ) -> Result<(), RegistryError> {
-        if self.cosigners.is_empty() {
-            return Ok(());
-        }
+    ) -> Result<SignedCheckpoint, RegistryError> {
         let size = signed.checkpoint.size;
         let mut lines = String::new();
         for cosigner in &self.cosigners {
             let name = cosigner.key().name().to_owned();
+            if cosigner.key().verify(signed.note()).is_ok() {
+                continue;
+            }
+            {
+                let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+                if asked.get(&name).is_some_and(|&asked| asked >= size) {
+                    continue;
+                }
+                asked.insert(name.clone(), size);
+            }
             let mut old_size = previous_size;
             for attempt in 0..2 {
                 let proof = if old_size == 0 || old_size >= size {
@@ -399,8 +420,10 @@ impl Checkpoints {
                                     .is_some_and(|(n, _)| n == name)
                             })
                             .collect();
-                        let candidate = signed.with_signature_lines(&own);
-                        match cosigner.key().verify(candidate.note()) {
+                        match cosigner
+                            .key()
+                            .verify(signed.with_signature_lines(&own).note())
+                        {
                             Ok(_) => lines.push_str(&own),
                             Err(e) => {
                                 tracing::warn!(witness = %name, error = %e, "the witness's answer holds no valid cosignature")
@@ -421,7 +444,7 @@ impl Checkpoints {
             }
         }
         if lines.is_empty() {
-            return Ok(());
+            return Ok(signed);
         }
         let cosigned = signed.with_signature_lines(&lines);
         match self
@@ -435,9 +458,12 @@ impl Checkpoints {
         {
             Ok(()) => {
                 tracing::info!(size, "checkpoint cosigned");
-                self.publish(cosigned)
+                Ok(cosigned)
             }
-            Err(StoreError::MetadataConflict { .. }) => Ok(()),
+            // Another server recorded it first: serve what the store holds.
+            Err(StoreError::MetadataConflict { .. }) => {
+                Ok(self.read_stored().await?.1.unwrap_or(signed))
+            }
             Err(e) => Err(e.into()),
         }
     }

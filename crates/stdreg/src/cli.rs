@@ -50,7 +50,7 @@ pub struct StoreArgs {
 }
 
 /// Commands that open no registry: their help shows no store options.
-const STORELESS: &[&str] = &["bench", "keygen", "migrate", "token"];
+const STORELESS: &[&str] = &["bench", "keygen", "migrate", "token", "witness"];
 
 /// Default folder of the registry.
 const DATA_DIR_DEFAULT: &str = "stdreg-data";
@@ -227,6 +227,8 @@ pub enum Command {
     Mirror(crate::mirror::MirrorArgs),
     /// Make a signing key: the log's (one for all its servers) or a witness's (--witness); prints the public key.
     Keygen(crate::keygen::KeygenArgs),
+    /// Run a witness (C2SP tlog-witness) that cosigns the checkpoints of the logs given, refusing a fork or a rollback (docs/verification.md).
+    Witness(crate::witness::WitnessArgs),
     /// Manage the bearer tokens `stdreg serve --tokens FILE` accepts for mutations.
     Token(crate::token::TokenArgs),
     /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.

@@ -57,6 +57,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Keygen(args) = &cli.command {
         return crate::keygen::run(args, global.json);
     }
+    if let Command::Witness(args) = &cli.command {
+        return crate::witness::run(args).await;
+    }
     if let Command::Migrate { from, to } = &cli.command {
         return crate::migrate::run(from, to, global.json).await;
     }
@@ -171,11 +174,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bench(_) => Err(Failure::Internal(anyhow::anyhow!(
             "bench is run before a store is opened"
         ))),
-        Command::Serve(_) | Command::Token(_) | Command::Mirror(_) | Command::Keygen(_) => {
-            Err(Failure::Internal(anyhow::anyhow!(
-                "serve, token, keygen and mirror are run before a store is opened"
-            )))
-        }
+        Command::Serve(_)
+        | Command::Token(_)
+        | Command::Mirror(_)
+        | Command::Keygen(_)
+        | Command::Witness(_) => Err(Failure::Internal(anyhow::anyhow!(
+            "serve, token, keygen, witness and mirror are run before a store is opened"
+        ))),
         Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
             anyhow::anyhow!("this command is run before a store is opened"),
         )),

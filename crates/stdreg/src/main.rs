@@ -19,6 +19,7 @@ mod store;
 mod table;
 mod token;
 mod verify;
+mod witness;
 
 // Rebuilding the index and answering queries allocate many small short-lived
 // values; glibc's allocator spent a quarter of the server's time and a fifth of

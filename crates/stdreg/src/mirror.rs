@@ -25,8 +25,8 @@ use event_store::EventStore;
 use grpc::{FollowItem, LogClient};
 use registry::CATCH_UP_PAGE;
 use transparency::{
-    FollowRefusal, Follower, Hash, MerkleTree, NoteVerifier, SavedCheckpointError,
-    SignedCheckpoint, check_saved, event_leaf_hash,
+    CosignerKey, FollowRefusal, Follower, Hash, MerkleTree, NoteVerifier, SavedCheckpointError,
+    SignedCheckpoint, check_quorum, check_saved, event_leaf_hash,
 };
 
 use crate::cli::Global;
@@ -46,6 +46,12 @@ pub struct MirrorArgs {
     /// Catch up with the source's latest checkpoint, then exit (default: follow until Ctrl-C).
     #[arg(long)]
     pub once: bool,
+    /// A witness's public key (NAME+ID+KEY, or a file holding it); repeat for each witness.
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned a checkpoint before it is accepted (default: all).
+    #[arg(long)]
+    pub witness_quorum: Option<usize>,
 }
 
 fn hex(hash: &Hash) -> String {
@@ -63,9 +69,12 @@ struct Mirror {
     store: Arc<dyn EventStore>,
     follower: Follower,
     json: bool,
+    witnesses: Vec<CosignerKey>,
+    quorum: usize,
 }
 
 pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
+    let (witnesses, quorum) = crate::verify::witness_policy(&args.witnesses, args.witness_quorum)?;
     let dir = &global.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| {
         Failure::User(format!(
@@ -108,7 +117,8 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
     };
     let target = match &head.note {
         Some(note) => {
-            key.open(note)
+            let size = key
+                .open(note)
                 .map_err(|e| {
                     Failure::User(format!(
                         "the latest checkpoint of {} does not verify: {e}",
@@ -116,7 +126,16 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
                     ))
                 })?
                 .checkpoint
-                .size
+                .size;
+            if !witnesses.is_empty() {
+                check_quorum(note, &witnesses, quorum).map_err(|e| {
+                    Failure::User(format!(
+                        "refusing the latest checkpoint of {} (size {size}): {e}",
+                        args.from
+                    ))
+                })?;
+            }
+            size
         }
         None => {
             return Err(Failure::User(format!(
@@ -131,6 +150,8 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
         store,
         follower: Follower::new(tree, key, accepted),
         json: global.json,
+        witnesses,
+        quorum,
     };
     mirror
         .follow(&mut client, args.once.then_some(target))
@@ -299,6 +320,16 @@ impl Mirror {
         client: &mut LogClient,
         note: &str,
     ) -> Result<(), Failure> {
+        if !self.witnesses.is_empty()
+            && let Err(e) = check_quorum(note, &self.witnesses, self.quorum)
+        {
+            // Cosignatures follow the log's signature; a later checkpoint may have them.
+            eprintln!(
+                "not accepting a checkpoint of {} yet: {e}; waiting for one witnessed as required",
+                self.url
+            );
+            return Ok(());
+        }
         let candidate = match self.follower.check(note) {
             Ok(candidate) => candidate,
             Err(refusal) => {

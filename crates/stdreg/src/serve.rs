@@ -38,6 +38,9 @@ pub struct ServeArgs {
     /// Log lines as text or as one JSON object per line (for log collectors).
     #[arg(long, env = "STDREG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// A witness to ask to cosign each checkpoint: its public key and address, KEY@http://HOST:PORT (repeatable).
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -104,8 +107,14 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
             "no tokens configured: reads are served, every mutation is refused (see `stdreg token add`)"
         );
     }
+    let cosigners = args
+        .witnesses
+        .iter()
+        .map(|arg| crate::witness::cosigner(arg))
+        .collect::<Result<Vec<_>, _>>()?;
     // Refuses a log changed after the fact, before anything is served.
     let (registry, checkpoints) = crate::commands::open_to_write(global).await?;
+    let checkpoints = checkpoints.with_cosigners(cosigners);
     if let Some(reason) = checkpoints.read_only() {
         // Without the log's key nothing written here would be signed.
         tracing::warn!("read-only: every mutation is refused ({reason})");
