@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::ids::Jurisdiction;
@@ -114,6 +115,9 @@ pub enum Caller {
     Anonymous,
     /// A header that is not a known bearer token.
     InvalidToken,
+    /// A known token that is not accepted now (expired), or a JWT that does
+    /// not verify; says why.
+    Refused(String),
     Principal(Principal),
 }
 
@@ -133,6 +137,7 @@ impl Caller {
             Caller::InvalidToken => Err(ApiError::Unauthenticated(
                 "the bearer token is not known to this server: check the `Authorization` header, or ask for a new token".to_owned(),
             )),
+            Caller::Refused(why) => Err(ApiError::Unauthenticated(why.clone())),
         }
     }
 }
@@ -153,6 +158,10 @@ pub enum AuthError {
         "the tokens file {path} is not a tokens file: {message}; make tokens with `stdreg token add`"
     )]
     Malformed { path: String, message: String },
+    #[error(
+        "the JWKS file {path} is not usable: {message}; give the issuer's key set (its `jwks_uri`)"
+    )]
+    Jwks { path: String, message: String },
     #[error("the system could not provide random bytes for a token: {0}")]
     Random(String),
 }
@@ -166,6 +175,10 @@ pub struct TokenEntry {
     /// Lowercase hex SHA-256 of the token.
     pub sha256: String,
     pub created_at: DateTime<Utc>,
+    /// From this instant on the token is refused; absent: it does not
+    /// expire. (Optional, so files written before it existed still read.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// The tokens file.
@@ -240,6 +253,55 @@ impl TokenFile {
         name: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<(String, Principal), AuthError> {
+        self.add_expiring(role, jurisdiction, name, now, None)
+    }
+
+    /// [`TokenFile::add`], for a token refused from `expires_at` on.
+    pub fn add_expiring(
+        &mut self,
+        role: Role,
+        jurisdiction: Option<Jurisdiction>,
+        name: Option<String>,
+        now: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<(String, Principal), AuthError> {
+        if let Some(expires_at) = expires_at
+            && expires_at <= now
+        {
+            return Err(AuthError::BadScope(format!(
+                "the expiry {expires_at} has already passed; give a later instant"
+            )));
+        }
+        let principal = Principal::new(role, jurisdiction, name)?;
+        let token = generate_token()?;
+        self.tokens.push(TokenEntry {
+            principal: principal.clone(),
+            sha256: hex(&hash(&token)),
+            created_at: now,
+            expires_at,
+        });
+        Ok((token, principal))
+    }
+
+    /// Removes every token of the principal called `name`; returns how many
+    /// there were. A server reading the file refuses them from its next
+    /// request on.
+    pub fn revoke(&mut self, name: &str) -> usize {
+        let before = self.tokens.len();
+        self.tokens.retain(|t| t.principal.name != name);
+        before - self.tokens.len()
+    }
+}
+
+impl Principal {
+    /// A principal whose role and jurisdiction fit together (a local
+    /// editor's names a real division), named `name` or `ROLE:JURISDICTION`.
+    /// The one check of a scope, for tokens made here and for JWT claims.
+    pub fn new(
+        role: Role,
+        jurisdiction: Option<Jurisdiction>,
+        name: Option<String>,
+    ) -> Result<Self, AuthError> {
         let jurisdiction = match (role, jurisdiction) {
             (Role::NationalEditor, None) => Some(Jurisdiction::national()),
             (Role::NationalEditor, Some(j)) if j.is_national() => Some(j),
@@ -268,25 +330,54 @@ impl TokenFile {
             Some(j) => format!("{role}:{j}"),
             None => role.to_string(),
         });
-        let token = generate_token()?;
-        let principal = Principal {
+        Ok(Principal {
             name,
             role,
             jurisdiction,
-        };
-        self.tokens.push(TokenEntry {
-            principal: principal.clone(),
-            sha256: hex(&hash(&token)),
-            created_at: now,
-        });
-        Ok((token, principal))
+        })
     }
 }
 
-/// The tokens a server accepts, by hash.
-#[derive(Debug, Clone, Default)]
+/// What a server accepts as bearer tokens: the static tokens of a tokens
+/// file, and with [`Tokens::with_jwt`] JWTs of an OpenID Connect issuer.
+///
+/// A tokens file given by path ([`Tokens::watch`]) is read again when it
+/// changes: every request with an `Authorization` header looks at the
+/// file's modification time, size and inode (one `stat`), so a token added
+/// or revoked with `stdreg token` counts from the next request on, without a
+/// restart. A file that no longer reads accepts no static token until it
+/// is fixed (the server logs why).
+#[derive(Debug, Default)]
 pub struct Tokens {
-    by_hash: HashMap<String, Principal>,
+    statics: Reloading<StaticTokens>,
+    jwt: Option<crate::jwt::JwtVerifier>,
+}
+
+/// The static tokens by hash.
+#[derive(Debug, Default)]
+struct StaticTokens {
+    by_hash: HashMap<String, (Principal, Option<DateTime<Utc>>)>,
+}
+
+impl StaticTokens {
+    fn new(file: &TokenFile) -> Self {
+        Self {
+            by_hash: file
+                .tokens
+                .iter()
+                .map(|t| {
+                    (
+                        t.sha256.to_ascii_lowercase(),
+                        (t.principal.clone(), t.expires_at),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn load(path: &Path) -> Result<Self, AuthError> {
+        TokenFile::load(path).map(|file| Self::new(&file))
+    }
 }
 
 impl Tokens {
@@ -295,22 +386,41 @@ impl Tokens {
         Self::default()
     }
 
+    /// The tokens of `file`, as they are now (never read again).
     pub fn from_file(file: &TokenFile) -> Self {
         Self {
-            by_hash: file
-                .tokens
-                .iter()
-                .map(|t| (t.sha256.to_ascii_lowercase(), t.principal.clone()))
-                .collect(),
+            statics: Reloading::fixed(StaticTokens::new(file)),
+            jwt: None,
         }
     }
 
+    /// The tokens of the file at `path`, read now and again whenever it
+    /// changes. Fails when the file does not read now.
+    pub fn watch(path: &Path) -> Result<Self, AuthError> {
+        Ok(Self {
+            statics: Reloading::watch(path, StaticTokens::load)?,
+            jwt: None,
+        })
+    }
+
+    /// Also accepts JWTs that `verifier` verifies.
+    pub fn with_jwt(mut self, verifier: crate::jwt::JwtVerifier) -> Self {
+        self.jwt = Some(verifier);
+        self
+    }
+
+    /// Static tokens accepted now.
     pub fn len(&self) -> usize {
-        self.by_hash.len()
+        self.statics.current().by_hash.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_hash.is_empty()
+        self.len() == 0
+    }
+
+    /// Whether JWTs are accepted.
+    pub fn accepts_jwt(&self) -> bool {
+        self.jwt.is_some()
     }
 
     /// The caller an `Authorization` header value names.
@@ -323,11 +433,108 @@ impl Tokens {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
             _ => return Caller::InvalidToken,
         };
+        let now = Utc::now();
+        if let Some(jwt) = &self.jwt
+            && !token.starts_with(TOKEN_PREFIX)
+        {
+            return jwt.caller(token);
+        }
         // Looked up by hash: the comparison never sees the token itself.
-        match self.by_hash.get(&hex(&hash(token))) {
-            Some(principal) => Caller::Principal(principal.clone()),
+        match self.statics.current().by_hash.get(&hex(&hash(token))) {
+            Some((principal, Some(expires_at))) if *expires_at <= now => Caller::Refused(format!(
+                "the token of {} expired at {expires_at}; ask for a new one (`stdreg token add --expires`)",
+                principal.name
+            )),
+            Some((principal, _)) => Caller::Principal(principal.clone()),
             None => Caller::InvalidToken,
         }
+    }
+}
+
+/// Reads a value from a file.
+type Loader<T> = fn(&Path) -> Result<T, AuthError>;
+
+/// A value read from a file, read again when the file changes: the tokens
+/// file and the JWKS file. Without a path, a fixed value.
+#[derive(Debug, Default)]
+pub(crate) struct Reloading<T> {
+    path: Option<std::path::PathBuf>,
+    load: Option<Loader<T>>,
+    current: std::sync::RwLock<(Option<Stamp>, Arc<T>)>,
+}
+
+/// What tells that a file changed: a save through a temporary file and a
+/// rename changes the inode even within one tick of the clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<std::time::SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Self> {
+        let metadata = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Self {
+            modified: metadata.modified().ok(),
+            len: metadata.len(),
+            inode,
+        })
+    }
+}
+
+impl<T: Default> Reloading<T> {
+    pub(crate) fn fixed(value: T) -> Self {
+        Self {
+            path: None,
+            load: None,
+            current: std::sync::RwLock::new((None, Arc::new(value))),
+        }
+    }
+
+    /// Reads `path` now (an error is returned) and again when it changes.
+    pub(crate) fn watch(
+        path: &Path,
+        load: fn(&Path) -> Result<T, AuthError>,
+    ) -> Result<Self, AuthError> {
+        let stamp = Stamp::of(path);
+        let value = load(path)?;
+        Ok(Self {
+            path: Some(path.to_owned()),
+            load: Some(load),
+            current: std::sync::RwLock::new((stamp, Arc::new(value))),
+        })
+    }
+
+    /// The value as the file holds it now.
+    pub(crate) fn current(&self) -> Arc<T> {
+        let held = |current: &(Option<Stamp>, Arc<T>)| Arc::clone(&current.1);
+        let (Some(path), Some(load)) = (&self.path, self.load) else {
+            return self.current.read().map(|c| held(&c)).unwrap_or_default();
+        };
+        let stamp = Stamp::of(path);
+        match self.current.read() {
+            Ok(current) if current.0 == stamp => return held(&current),
+            _ => {}
+        }
+        let value = match load(path) {
+            Ok(value) => value,
+            Err(e) => {
+                // Fail closed: a file that does not read grants nothing.
+                tracing::error!(error = %e, "reloading failed: nothing of this file is accepted until it reads again");
+                T::default()
+            }
+        };
+        let value = Arc::new(value);
+        if let Ok(mut current) = self.current.write() {
+            *current = (stamp, Arc::clone(&value));
+        }
+        tracing::info!(path = %path.display(), "read again after a change");
+        value
     }
 }
 
@@ -411,6 +618,25 @@ mod tests {
         assert_eq!(tokens.caller(Some("Bearer nope")), Caller::InvalidToken);
         assert_eq!(tokens.caller(Some(&token)), Caller::InvalidToken);
         assert_eq!(tokens.caller(None), Caller::Anonymous);
+    }
+
+    #[test]
+    fn files_written_before_expiry_existed_still_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tokens.json");
+        let old = r#"{"format": "stdreg.tokens/1", "tokens": [{"name": "editor:ndrc",
+            "role": "national_editor", "jurisdiction": "CN",
+            "sha256": "00", "created_at": "2024-01-01T00:00:00Z"}]}"#;
+        std::fs::write(&path, old).expect("write");
+        let file = TokenFile::load(&path).expect("an old file reads");
+        assert_eq!(file.tokens[0].principal.name, "editor:ndrc");
+        assert_eq!(file.tokens[0].expires_at, None);
+        assert!(
+            !serde_json::to_string(&file)
+                .expect("json")
+                .contains("expires_at"),
+            "a token without expiry is written as before"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod compliance_types;
 mod connections;
 mod error;
 mod http;
+pub mod jwt;
 pub mod limits;
 mod log_proofs;
 mod observe;

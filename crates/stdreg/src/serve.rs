@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use api::auth::{TokenFile, Tokens};
+use api::auth::Tokens;
+use api::jwt::{JwtConfig, JwtVerifier};
 use clap::Args;
 use registry::import::ImportFile;
 use tokio::net::TcpListener;
@@ -20,9 +21,11 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the bound address is printed).
     #[arg(long, env = "STDREG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Tokens file made by `stdreg token add`; without one every mutation is refused.
+    /// Tokens file made by `stdreg token add`, read again whenever it changes; without it (or JWTs) every mutation is refused.
     #[arg(long, env = "STDREG_TOKENS")]
     pub tokens: Option<PathBuf>,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
     /// Also serve the log over gRPC (proto/stdreg/v1/log.proto) on this address; port 0 picks a free port.
     #[arg(long, env = "STDREG_GRPC_LISTEN")]
     pub grpc_listen: Option<String>,
@@ -81,6 +84,46 @@ fn cors(origins: &[String]) -> Result<api::Cors, Failure> {
     }
 }
 
+/// Bearer JWTs of an OpenID Connect issuer (docs/operations.md, "Identity").
+#[derive(Debug, Args)]
+pub struct JwtArgs {
+    /// Also accept JWTs issued by this issuer (`iss`); needs --jwt-audience and --jwks-file.
+    #[arg(long, env = "STDREG_JWT_ISSUER", requires_all = ["jwt_audience", "jwks_file"])]
+    pub jwt_issuer: Option<String>,
+    /// The audience (`aud`) a JWT must be for: this server's client id at the issuer.
+    #[arg(long, env = "STDREG_JWT_AUDIENCE", requires = "jwt_issuer")]
+    pub jwt_audience: Option<String>,
+    /// The issuer's public keys (a JWKS, as its `jwks_uri` serves it), read again whenever the file changes.
+    #[arg(long, env = "STDREG_JWKS_FILE", requires = "jwt_issuer")]
+    pub jwks_file: Option<PathBuf>,
+    /// The claim naming the role (national-editor, local-editor, auditor); a dotted name reaches into objects.
+    #[arg(long, env = "STDREG_JWT_ROLE_CLAIM", default_value = "stdreg_role")]
+    pub jwt_role_claim: String,
+    /// The claim naming a local editor's jurisdiction (a six-digit division code).
+    #[arg(
+        long,
+        env = "STDREG_JWT_JURISDICTION_CLAIM",
+        default_value = "stdreg_jurisdiction"
+    )]
+    pub jwt_jurisdiction_claim: String,
+    /// The claim recorded as the actor of what a JWT's holder publishes.
+    #[arg(long, env = "STDREG_JWT_NAME_CLAIM", default_value = "sub")]
+    pub jwt_name_claim: String,
+}
+
+impl JwtArgs {
+    fn config(&self) -> Option<JwtConfig> {
+        Some(JwtConfig {
+            issuer: self.jwt_issuer.clone()?,
+            audience: self.jwt_audience.clone()?,
+            jwks_file: self.jwks_file.clone()?,
+            role_claim: self.jwt_role_claim.clone(),
+            jurisdiction_claim: self.jwt_jurisdiction_claim.clone(),
+            name_claim: self.jwt_name_claim.clone(),
+        })
+    }
+}
+
 pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     // Logs go to standard error; standard output carries only the addresses.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -97,12 +140,21 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
     };
     let cors = cors(&args.cors_origins)?;
     let mut tokens = match &args.tokens {
-        Some(path) => {
-            Tokens::from_file(&TokenFile::load(path).map_err(|e| Failure::User(e.to_string()))?)
-        }
+        Some(path) => Tokens::watch(path).map_err(|e| Failure::User(e.to_string()))?,
         None => Tokens::none(),
     };
-    if tokens.is_empty() {
+    if let Some(config) = args.jwt.config() {
+        let verifier =
+            JwtVerifier::new(config.clone()).map_err(|e| Failure::User(e.to_string()))?;
+        tracing::info!(
+            issuer = config.issuer,
+            audience = config.audience,
+            keys = verifier.key_count(),
+            "accepting JWTs"
+        );
+        tokens = tokens.with_jwt(verifier);
+    }
+    if args.tokens.is_none() && !tokens.accepts_jwt() {
         tracing::warn!(
             "no tokens configured: reads are served, every mutation is refused (see `stdreg token add`)"
         );

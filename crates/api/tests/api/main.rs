@@ -5,6 +5,7 @@ mod answers;
 mod compliance;
 mod connections;
 mod fuzz;
+mod identity;
 mod limits;
 mod log_proofs;
 mod mutations;
@@ -129,6 +130,13 @@ impl Harness {
     /// The same registry served with the checkpoints signed in a data directory.
     pub fn with_checkpoints(mut self, checkpoints: Arc<Checkpoints>) -> Self {
         self.state = self.state.with_checkpoints(checkpoints);
+        self.router = router(self.state.clone());
+        self
+    }
+
+    /// The same registry served with other tokens.
+    pub fn serving(mut self, tokens: Tokens) -> Self {
+        self.state.tokens = Arc::new(tokens);
         self.router = router(self.state.clone());
         self
     }
