@@ -126,10 +126,18 @@ async fn publish(
     expected_version: Option<u32>,
     command: impl FnOnce(&Shared) -> Result<PublishRevision, ApiError>,
 ) -> ApiResult<PublishResult> {
+    let shared = shared(ctx);
+    // Without the log's key nothing recorded here could be signed: every
+    // caller learns why, and where to write instead.
+    if let Some(reason) = shared.checkpoints.as_deref().and_then(|c| c.read_only()) {
+        return Err(ApiError::Forbidden(format!(
+            "this server is read-only ({reason}); send writes to a server that holds the log's signing key"
+        )))
+        .gql();
+    }
     let anonymous = Caller::Anonymous;
     let caller = ctx.data_opt::<Caller>().unwrap_or(&anonymous);
     let principal = caller.principal().gql()?;
-    let shared = shared(ctx);
     let command = command(shared).gql()?;
     principal
         .may_publish(&command.revision.jurisdiction)

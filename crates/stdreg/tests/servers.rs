@@ -357,9 +357,14 @@ fn two_servers_serve_one_log_under_one_key_and_a_foreign_key_signs_nothing() {
         json!({ "revision": second_correction(dir.path()) }),
         Some(&token),
     );
-    assert!(
-        refused.get("errors").is_some(),
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "a read-only server refuses to publish: {refused}"
+    );
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("read-only") && message.contains("is not the log's key"),
+        "the refusal says why: {message}"
     );
     support::refused(
         &[
