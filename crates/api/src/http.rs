@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use async_graphql::Data;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
+};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -358,15 +360,20 @@ async fn graphql_post(State(app): State<App>, headers: HeaderMap, body: Body) ->
     execute(&app, request, caller, media, Method::POST).await
 }
 
-fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+/// The operation a request runs: the only one, or the one `name` names
+/// (none when the document has several and no name picks one).
+fn selected_operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Single(op), _) => Some(&op.node),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
             .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op.node.ty),
+            .map(|(_, op)| &op.node),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.values().next().map(|op| op.node.ty)
+            ops.values().next().map(|op| &op.node)
         }
         _ => None,
     }
@@ -381,10 +388,10 @@ async fn execute(
 ) -> Response {
     let name = request.operation_name.clone();
     let (operation, root_fields) = match request.parsed_query() {
-        Ok(doc) => (
-            operation_type(doc, name.as_deref()),
-            RootFields::of(doc, name.as_deref()),
-        ),
+        Ok(doc) => {
+            let selected = selected_operation(doc, name.as_deref());
+            (selected.map(|op| op.ty), RootFields::of(selected))
+        }
         Err(e) => {
             return error_response(
                 request_error_status(media),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use async_graphql::parser::types::{ExecutableDocument, OperationDefinition, Selection};
+use async_graphql::parser::types::{OperationDefinition, Selection};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -199,19 +199,10 @@ pub(crate) struct RootFields {
 }
 
 impl RootFields {
-    /// Only called on documents that validated, so every name is the schema's.
-    pub(crate) fn of(doc: &ExecutableDocument, name: Option<&str>) -> Self {
-        use async_graphql::parser::types::{DocumentOperations, OperationType};
-        let operation: Option<&OperationDefinition> = match &doc.operations {
-            DocumentOperations::Single(op) => Some(&op.node),
-            DocumentOperations::Multiple(ops) => match name {
-                Some(name) => ops
-                    .iter()
-                    .find(|(n, _)| n.as_str() == name)
-                    .map(|(_, op)| &op.node),
-                None => ops.values().next().map(|op| &op.node),
-            },
-        };
+    /// The fields of the operation a request runs; only counted once the
+    /// document validated, so every name is the schema's.
+    pub(crate) fn of(operation: Option<&OperationDefinition>) -> Self {
+        use async_graphql::parser::types::OperationType;
         let Some(operation) = operation else {
             return Self::default();
         };
