@@ -74,6 +74,7 @@ fn fresh(payloads: &[NewEvent], count: usize, offset: usize) -> Vec<NewEvent> {
                 event_type: p.event_type.clone(),
                 schema_version: p.schema_version,
                 data: p.data.clone(),
+                sealed: p.sealed.clone(),
             }
         })
         .collect()

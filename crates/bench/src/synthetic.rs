@@ -283,6 +283,7 @@ impl<'a> GlobalLog<'a> {
                     schema_version: event.schema_version,
                     data: event.data.clone(),
                     recorded_at,
+                    sealed: event.sealed.clone(),
                 });
                 self.stream_positions[s] += 1;
             }
@@ -876,7 +877,13 @@ impl Builder {
                 .or_default() += 1;
             let sequence = self.history.len() as u64;
             let event_id = Uuid::from_u64_pair(0x5EED_0000_0000_0000 | self.index as u64, sequence);
-            encoded.push(codec::encode(&event, event_id));
+            // A salt derived from the id keeps the workload reproducible; it
+            // is synthetic, so nothing is hidden by the commitment.
+            encoded.push(codec::encode_with_salt(
+                &event,
+                event_id,
+                event_id.as_bytes(),
+            ));
             self.history.push(RecordedEvent {
                 event_id,
                 global_position: sequence + 1,

@@ -107,6 +107,7 @@ mod tests {
                 .timestamp_opt(1_700_000_000 + global_position as i64, 0)
                 .single()
                 .expect("a valid instant"),
+            sealed: None,
         }
     }
 

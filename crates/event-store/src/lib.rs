@@ -65,6 +65,11 @@ pub struct NewEvent {
     pub schema_version: u32,
     /// The serialised event (JSON for stdreg's codec; opaque here).
     pub data: Vec<u8>,
+    /// Sealed bytes: stored with the event, in the same atomic append, but
+    /// outside what the event's transparency leaf covers, so a copy of the
+    /// public log can leave them out (stdreg keeps who recorded an event
+    /// here). Opaque to the store; `None` is stored and returned as absent.
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// An event as stored.
@@ -81,6 +86,9 @@ pub struct StoredEvent {
     pub data: Vec<u8>,
     /// Record time, assigned by the store on commit; never decreases along the global log.
     pub recorded_at: DateTime<Utc>,
+    /// The sealed bytes appended with the event (see [`NewEvent::sealed`]);
+    /// an imported event keeps what it was imported with.
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// Result of a successful append.

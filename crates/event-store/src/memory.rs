@@ -149,6 +149,7 @@ impl EventStore for MemoryStore {
                 schema_version: event.schema_version,
                 data: event.data,
                 recorded_at,
+                sealed: event.sealed,
             });
             stream_position += 1;
         }

@@ -103,6 +103,7 @@ pub fn stored_event(logged: proto::LoggedEvent) -> Result<StoredEvent, GrpcError
         schema_version: event.schema_version,
         data: event.data,
         recorded_at,
+        sealed: None,
     };
     if event_leaf_hash(&stored).as_slice() != logged.leaf_hash.as_slice() {
         return Err(GrpcError::LeafMismatch { position });

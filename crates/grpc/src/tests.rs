@@ -19,6 +19,7 @@ fn event(position: u64, data: &[u8], micros: i64) -> StoredEvent {
         schema_version: 1,
         data: data.to_vec(),
         recorded_at: DateTime::<Utc>::from_timestamp_micros(micros).expect("time"),
+        sealed: None,
     }
 }
 

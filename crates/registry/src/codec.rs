@@ -4,13 +4,26 @@
 //! the payload and the context every event carries:
 //!
 //! ```json
-//! {"type":"item_amended","schema_version":2,"revision":"cn-2023",
-//!  "effective_from":"2023-08-09","actor":"import","reason":"…","payload":{…}}
+//! {"type":"item_amended","schema_version":3,"revision":"cn-2023",
+//!  "effective_from":"2023-08-09","actor_commitment":"5f0c…","reason":"…","payload":{…}}
 //! ```
 //!
-//! Old schema versions are upcast on read and never rewritten. Golden files
-//! in `tests/golden/` pin the stored form of every event type.
+//! Who recorded an event is not in these bytes, which every copy of the log
+//! and its transparency leaf carry, but in the event's *sealed bytes*
+//! (`{"actor":"…","salt":"<base64>"}`), stored with it outside the leaf. The
+//! envelope commits to them: `actor_commitment` is the lowercase hex
+//! SHA-256 of `stdreg-actor-v1\n ‖ salt (16 bytes) ‖ actor (UTF-8)`, with a
+//! fresh random salt per event, so that equal actors cannot be linked across
+//! events and a guess of the actor cannot be checked without the salt. A copy
+//! without the sealed bytes (a public mirror or export) decodes every event
+//! with the actor unknown (an empty `actor` in [`EventContext`]).
+//!
+//! Old schema versions are upcast on read and never rewritten (versions 1 and
+//! 2 carry `"actor"` in the clear, and keep it). Golden files in
+//! `tests/golden/` pin the stored form of every event type.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::NaiveDate;
 use domain::event::{Event, EventContext, NewDomainEvent, RecordedEvent};
 use domain::ids::{Jurisdiction, RevisionId};
@@ -18,13 +31,29 @@ use domain::text::Text;
 use event_store::{NewEvent, StoredEvent, StreamId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// Current schema version of every event type.
 ///
 /// Version 1 stored an item's lead units as one text, as the official table
 /// prints it (`"lead_unit": "退役军人部、人力资源社会保障部。"`); version 2 stores the list.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 replaces the actor in the clear by `actor_commitment`, the
+/// actor and its salt moving to the event's sealed bytes.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// The first schema version whose envelope commits to the actor instead of naming it.
+const COMMITTED_ACTOR_SINCE: u32 = 3;
+
+/// Bytes of the random salt of an actor commitment.
+pub const SALT_BYTES: usize = 16;
+
+/// The salt of one event's actor commitment.
+pub type Salt = [u8; SALT_BYTES];
+
+/// Separates actor commitments from any other SHA-256 use; the salt's fixed
+/// length makes the encoding unambiguous without a length prefix.
+const ACTOR_DOMAIN: &[u8] = b"stdreg-actor-v1\n";
 
 const STREAM_PREFIX: &str = "standard-";
 
@@ -52,18 +81,103 @@ pub enum CodecError {
     /// A stream whose name is not `standard-<jurisdiction>`.
     #[error("stream '{0}' is not a standard's stream")]
     ForeignStream(String),
+    /// The system gave no randomness for an actor commitment's salt.
+    #[error("no randomness for the salt of an event's actor commitment: {0}")]
+    NoRandomness(String),
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
+#[derive(Serialize)]
+struct Envelope<'a> {
     #[serde(rename = "type")]
-    event_type: String,
+    event_type: &'a str,
     schema_version: u32,
-    revision: RevisionId,
+    revision: &'a RevisionId,
     effective_from: NaiveDate,
-    actor: String,
-    reason: String,
+    actor_commitment: String,
+    reason: &'a str,
     payload: Value,
+}
+
+/// The sealed bytes of an event: who recorded it, and the salt of the commitment.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sealed<'a> {
+    #[serde(borrow)]
+    actor: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    salt: std::borrow::Cow<'a, str>,
+}
+
+/// The actor commitment of `actor` under `salt`: lowercase hex of
+/// SHA-256(`stdreg-actor-v1\n` ‖ salt ‖ actor).
+pub fn actor_commitment(salt: &Salt, actor: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(ACTOR_DOMAIN)
+        .chain_update(salt)
+        .chain_update(actor.as_bytes())
+        .finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fresh random salt.
+pub fn fresh_salt() -> Result<Salt, CodecError> {
+    let mut salt = [0; SALT_BYTES];
+    getrandom::fill(&mut salt).map_err(|e| CodecError::NoRandomness(e.to_string()))?;
+    Ok(salt)
+}
+
+/// The salt written as in sealed bytes and auditor files (standard base64).
+pub fn salt_text(salt: &Salt) -> String {
+    BASE64.encode(salt)
+}
+
+/// Reads a salt written by [`salt_text`].
+pub fn parse_salt(text: &str) -> Result<Salt, String> {
+    let bytes = BASE64
+        .decode(text)
+        .map_err(|e| format!("the salt is not base64: {e}"))?;
+    Salt::try_from(bytes.as_slice())
+        .map_err(|_| format!("the salt is {} bytes, not {SALT_BYTES}", bytes.len()))
+}
+
+/// The sealed bytes that name `actor` with `salt`.
+pub fn sealed_bytes(actor: &str, salt: &Salt) -> Vec<u8> {
+    let sealed = Sealed {
+        actor: actor.into(),
+        salt: salt_text(salt).into(),
+    };
+    serde_json::to_vec(&sealed).unwrap_or_default()
+}
+
+/// Who recorded an event and the salt of its commitment, as sealed bytes hold them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedActor {
+    pub actor: String,
+    pub salt: Salt,
+}
+
+/// Reads sealed bytes written by [`sealed_bytes`].
+pub fn open_sealed(bytes: &[u8]) -> Result<SealedActor, String> {
+    let sealed: Sealed<'_> = serde_json::from_slice(bytes)
+        .map_err(|e| format!("the sealed bytes are not an actor and salt: {e}"))?;
+    Ok(SealedActor {
+        actor: sealed.actor.into_owned(),
+        salt: parse_salt(&sealed.salt)?,
+    })
+}
+
+/// The actor commitment of a stored event, if its schema version has one
+/// (`None` for versions that name the actor in the clear).
+pub fn stored_commitment(stored: &StoredEvent) -> Result<Option<String>, CodecError> {
+    let undecodable = |message: String| CodecError::Undecodable {
+        position: stored.global_position,
+        event_type: stored.event_type.clone(),
+        schema_version: stored.schema_version,
+        message,
+    };
+    let envelope: StoredEnvelope =
+        serde_json::from_slice(&stored.data).map_err(|e| undecodable(e.to_string()))?;
+    Ok(envelope.actor_commitment.map(std::borrow::Cow::into_owned))
 }
 
 pub fn stream_for(jurisdiction: &Jurisdiction) -> StreamId {
@@ -78,8 +192,9 @@ pub fn jurisdiction_of(stream: &StreamId) -> Result<Jurisdiction, CodecError> {
         .ok_or_else(|| CodecError::ForeignStream(stream.to_string()))
 }
 
-/// The stored bytes of one event (deterministic: the same event gives the same bytes).
-pub fn encode_data(context: &EventContext, event: &Event) -> Vec<u8> {
+/// The public stored bytes of one event, committing to its actor with
+/// `salt` (deterministic: the same event and salt give the same bytes).
+pub fn encode_data(context: &EventContext, event: &Event, salt: &Salt) -> Vec<u8> {
     let mut payload = match serde_json::to_value(event) {
         Ok(Value::Object(map)) => map,
         // Event serialises to an object by construction (internally tagged enum).
@@ -87,32 +202,64 @@ pub fn encode_data(context: &EventContext, event: &Event) -> Vec<u8> {
     };
     payload.remove("type");
     let envelope = Envelope {
-        event_type: event.type_name().to_owned(),
+        event_type: event.type_name(),
         schema_version: SCHEMA_VERSION,
-        revision: context.revision.clone(),
+        revision: &context.revision,
         effective_from: context.effective_from,
-        actor: context.actor.clone(),
-        reason: context.reason.clone(),
+        actor_commitment: actor_commitment(salt, &context.actor),
+        reason: &context.reason,
         payload: Value::Object(payload),
     };
     serde_json::to_vec(&envelope).unwrap_or_default()
 }
 
-pub fn encode(event: &NewDomainEvent, event_id: Uuid) -> NewEvent {
+/// The event to append: public bytes committing to the actor under a fresh
+/// salt, and the actor with that salt as sealed bytes.
+pub fn encode(event: &NewDomainEvent, event_id: Uuid) -> Result<NewEvent, CodecError> {
+    Ok(encode_with_salt(event, event_id, &fresh_salt()?))
+}
+
+/// [`encode`] with a given salt (tests and golden files need the bytes fixed).
+pub fn encode_with_salt(event: &NewDomainEvent, event_id: Uuid, salt: &Salt) -> NewEvent {
     NewEvent {
         event_id,
         event_type: event.event.type_name().to_owned(),
         schema_version: SCHEMA_VERSION,
-        data: encode_data(&event.context, &event.event),
+        data: encode_data(&event.context, &event.event, salt),
+        sealed: Some(sealed_bytes(&event.context.actor, salt)),
     }
+}
+
+/// The actor of an event of a schema version with a commitment: the one its
+/// sealed bytes name when they match the commitment, empty (not known to
+/// this copy of the log) when it has none.
+fn unseal(stored: &StoredEvent, commitment: &str) -> Result<String, CodecError> {
+    let Some(bytes) = &stored.sealed else {
+        return Ok(String::new());
+    };
+    let undecodable = |message: String| CodecError::Undecodable {
+        position: stored.global_position,
+        event_type: stored.event_type.clone(),
+        schema_version: stored.schema_version,
+        message,
+    };
+    let sealed = open_sealed(bytes).map_err(undecodable)?;
+    if actor_commitment(&sealed.salt, &sealed.actor) != commitment {
+        return Err(undecodable(
+            "its sealed actor and salt do not match the actor commitment its leaf covers".into(),
+        ));
+    }
+    Ok(sealed.actor)
 }
 
 /// Decodes a stored event, upcasting old schema versions.
 pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), CodecError> {
     let jurisdiction = jurisdiction_of(&stored.stream)?;
     if stored.schema_version == SCHEMA_VERSION
-        && let Some((context, event)) = fast::decode(&stored.data, &stored.event_type)
+        && let Some((mut context, event, commitment)) =
+            fast::decode(&stored.data, &stored.event_type)
     {
+        context.actor = unseal(stored, &commitment)?;
         return Ok((
             jurisdiction,
             RecordedEvent {
@@ -152,6 +299,26 @@ fn decode_general(
             "the envelope's type or schema version disagrees with the stored record".into(),
         ));
     }
+    let actor = match (
+        envelope.schema_version >= COMMITTED_ACTOR_SINCE,
+        envelope.actor,
+        envelope.actor_commitment,
+    ) {
+        (true, None, Some(commitment)) => unseal(stored, &commitment)?,
+        (false, Some(actor), None) if stored.sealed.is_none() => actor.into_owned(),
+        (true, _, _) => {
+            return Err(undecodable(format!(
+                "schema version {} needs an actor_commitment and no actor in the clear",
+                envelope.schema_version
+            )));
+        }
+        (false, _, _) => {
+            return Err(undecodable(format!(
+                "schema version {} needs an actor in the clear, and no actor_commitment or sealed bytes",
+                envelope.schema_version
+            )));
+        }
+    };
     let event = if envelope.schema_version == SCHEMA_VERSION {
         decode_current(&envelope.event_type, envelope.payload.get())
     } else {
@@ -171,7 +338,7 @@ fn decode_general(
             context: EventContext {
                 revision: envelope.revision,
                 effective_from: envelope.effective_from,
-                actor: envelope.actor.into_owned(),
+                actor,
                 reason: envelope.reason.into_owned(),
             },
             event,
@@ -187,8 +354,12 @@ struct StoredEnvelope<'a> {
     schema_version: u32,
     revision: RevisionId,
     effective_from: NaiveDate,
-    #[serde(borrow)]
-    actor: std::borrow::Cow<'a, str>,
+    /// Versions 1 and 2: the actor in the clear.
+    #[serde(borrow, default)]
+    actor: Option<std::borrow::Cow<'a, str>>,
+    /// Version 3 on: the commitment to the actor of the sealed bytes.
+    #[serde(borrow, default)]
+    actor_commitment: Option<std::borrow::Cow<'a, str>>,
     #[serde(borrow)]
     reason: std::borrow::Cow<'a, str>,
     #[serde(borrow)]

@@ -411,7 +411,7 @@ impl Registry {
             .iter()
             .flatten()
             .map(|e| codec::encode(e, Uuid::now_v7()))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let outcome = self
             .store
             .append(

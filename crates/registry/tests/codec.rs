@@ -159,6 +159,9 @@ fn context() -> EventContext {
     }
 }
 
+/// The salt the golden files of version 3 were written with.
+const SALT: codec::Salt = [7; codec::SALT_BYTES];
+
 fn golden(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
@@ -175,6 +178,14 @@ fn stored(event_type: &str, schema_version: u32, data: Vec<u8>) -> StoredEvent {
         schema_version,
         data,
         recorded_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 123_000).unwrap(),
+        sealed: None,
+    }
+}
+
+fn sealed(event: StoredEvent, sealed: Vec<u8>) -> StoredEvent {
+    StoredEvent {
+        sealed: Some(sealed),
+        ..event
     }
 }
 
@@ -193,7 +204,7 @@ fn every_event_type_matches_its_golden_file_and_round_trips() {
     assert_eq!(types.len(), 15, "a sample per event type");
     for event in events {
         let name = format!("{}.v{SCHEMA_VERSION}.json", event.type_name());
-        let bytes = codec::encode_data(&context(), &event);
+        let bytes = codec::encode_data(&context(), &event, &SALT);
         if update {
             std::fs::write(golden(&name), &bytes).unwrap();
         }
@@ -204,11 +215,173 @@ fn every_event_type_matches_its_golden_file_and_round_trips() {
             String::from_utf8_lossy(&expected),
             "stored form of {name} changed: bump SCHEMA_VERSION and add an upcaster, or run with UPDATE_GOLDEN=1 if the change is deliberate"
         );
-        let back = decoded(&stored(event.type_name(), SCHEMA_VERSION, expected));
+        let public = stored(event.type_name(), SCHEMA_VERSION, expected);
+        let with_actor = sealed(public.clone(), codec::sealed_bytes("import", &SALT));
+        let back = decoded(&with_actor);
         assert_eq!(back.event, event);
         assert_eq!(back.context, context());
         assert_eq!(back.event_id, Uuid::from_u128(7));
         assert_eq!(back.global_position, 4);
+        // A copy without the sealed bytes has the event, not who recorded it.
+        let anonymous = decoded(&public);
+        assert_eq!(anonymous.event, event, "{name}");
+        assert_eq!(
+            anonymous.context,
+            EventContext {
+                actor: String::new(),
+                ..context()
+            },
+            "{name}"
+        );
+    }
+}
+
+/// The stored form of version 3 names no actor: only its commitment, whose
+/// value follows the documented formula, and the sealed bytes name it.
+#[test]
+fn version_3_commits_to_the_actor_and_seals_it() {
+    // SHA-256("stdreg-actor-v1\n" ‖ 16 × 0x07 ‖ "import"), computed independently.
+    let commitment = "c902577db37fce2b518e642a96ac69a32d1a44b18c15483d38d5ea36467c4304";
+    assert_eq!(codec::actor_commitment(&SALT, "import"), commitment);
+    let data = String::from_utf8(codec::encode_data(&context(), &samples()[2], &SALT)).unwrap();
+    assert!(
+        data.contains(&format!("\"actor_commitment\":\"{commitment}\"")),
+        "{data}"
+    );
+    assert!(!data.contains("\"actor\""), "{data}");
+    assert_eq!(
+        codec::sealed_bytes("import", &SALT),
+        br#"{"actor":"import","salt":"BwcHBwcHBwcHBwcHBwcHBw=="}"#
+    );
+    assert_eq!(
+        codec::open_sealed(&codec::sealed_bytes("editor:张伟", &SALT)).unwrap(),
+        codec::SealedActor {
+            actor: "editor:张伟".into(),
+            salt: SALT,
+        }
+    );
+    // Another salt, another commitment: equal actors are not linkable.
+    assert_ne!(
+        codec::actor_commitment(&[8; codec::SALT_BYTES], "import"),
+        commitment
+    );
+    // Fresh salts differ from event to event.
+    let event = domain::event::NewDomainEvent {
+        context: context(),
+        event: samples()[2].clone(),
+    };
+    let first = codec::encode(&event, Uuid::from_u128(1)).unwrap();
+    let second = codec::encode(&event, Uuid::from_u128(2)).unwrap();
+    assert_ne!(first.data, second.data);
+    assert_ne!(first.sealed, second.sealed);
+    for encoded in [first, second] {
+        let back = decoded(&StoredEvent {
+            sealed: encoded.sealed,
+            ..stored("aspect_defined", SCHEMA_VERSION, encoded.data)
+        });
+        assert_eq!(back.context, context());
+    }
+}
+
+/// Sealed bytes that do not match the commitment, or that an event of an
+/// older version should not have, mark the event as damaged; so do the
+/// actor's name in the clear in a version 3 envelope and a commitment in an
+/// older one.
+#[test]
+fn sealed_bytes_that_do_not_match_are_refused() {
+    let data = codec::encode_data(&context(), &samples()[2], &SALT);
+    let text = String::from_utf8(data.clone()).unwrap();
+    let commitment = codec::actor_commitment(&SALT, "import");
+    let v2 = std::fs::read(golden("aspect_defined.v2.json")).unwrap();
+    let public = || stored("aspect_defined", SCHEMA_VERSION, data.clone());
+    let cases: Vec<(&str, StoredEvent, &str)> = vec![
+        (
+            "another actor",
+            sealed(public(), codec::sealed_bytes("editor:mallory", &SALT)),
+            "do not match",
+        ),
+        (
+            "another salt",
+            sealed(
+                public(),
+                codec::sealed_bytes("import", &[8; codec::SALT_BYTES]),
+            ),
+            "do not match",
+        ),
+        (
+            "not an actor and salt",
+            sealed(public(), b"{\"actor\":\"import\"}".to_vec()),
+            "sealed bytes",
+        ),
+        (
+            "a salt of the wrong length",
+            sealed(
+                public(),
+                br#"{"actor":"import","salt":"BwcHBw=="}"#.to_vec(),
+            ),
+            "4 bytes",
+        ),
+        (
+            "sealed bytes on a version 2 event",
+            sealed(
+                stored("aspect_defined", 2, v2.clone()),
+                codec::sealed_bytes("import", &SALT),
+            ),
+            "no actor_commitment or sealed bytes",
+        ),
+        (
+            "the actor in the clear in version 3",
+            stored(
+                "aspect_defined",
+                SCHEMA_VERSION,
+                text.replace(
+                    &format!("\"actor_commitment\":\"{commitment}\""),
+                    "\"actor\":\"import\"",
+                )
+                .into_bytes(),
+            ),
+            "needs an actor_commitment",
+        ),
+        (
+            "a commitment in version 2",
+            stored(
+                "aspect_defined",
+                2,
+                String::from_utf8(v2)
+                    .unwrap()
+                    .replace(
+                        "\"actor\":\"import\"",
+                        &format!("\"actor_commitment\":\"{commitment}\""),
+                    )
+                    .into_bytes(),
+            ),
+            "needs an actor in the clear",
+        ),
+    ];
+    for (name, event, words) in cases {
+        let error = codec::decode(&event).unwrap_err();
+        assert!(
+            matches!(error, CodecError::Undecodable { position: 4, .. }),
+            "{name}: {error}"
+        );
+        assert!(error.to_string().contains(words), "{name}: {error}");
+    }
+}
+
+/// Stored events of version 2 (the actor in the clear) still decode, actor
+/// included; their bytes are never rewritten.
+#[test]
+fn schema_version_2_events_are_upcast_with_their_actor() {
+    for event in samples() {
+        let name = format!("{}.v2.json", event.type_name());
+        let data = std::fs::read(golden(&name)).unwrap();
+        assert!(
+            String::from_utf8_lossy(&data).contains("\"actor\":\"import\""),
+            "{name}"
+        );
+        let back = decoded(&stored(event.type_name(), 2, data));
+        assert_eq!(back.event, event, "{name}");
+        assert_eq!(back.context, context(), "{name}");
     }
 }
 
@@ -243,7 +416,7 @@ fn schema_version_1_lead_unit_text_is_upcast_to_a_list() {
 
 #[test]
 fn unreadable_events_are_reported_with_their_position() {
-    let good = codec::encode_data(&context(), &samples()[2]);
+    let good = codec::encode_data(&context(), &samples()[2], &SALT);
     let newer = String::from_utf8(good.clone()).unwrap().replace(
         &format!("\"schema_version\":{SCHEMA_VERSION}"),
         "\"schema_version\":99",

@@ -47,7 +47,7 @@ fn append_of(revision: &str, count: usize) -> Vec<NewEvent> {
                     withdrawn: RevisionId::parse("nothing").expect("revision id"),
                 },
             };
-            codec::encode(&event, Uuid::now_v7())
+            codec::encode(&event, Uuid::now_v7()).expect("randomness")
         })
         .collect()
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine as _;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use event_store::{
@@ -108,6 +109,10 @@ struct Metadata {
     schema_version: u32,
     /// Microseconds since the Unix epoch, UTC.
     recorded_at_us: i64,
+    /// The event's sealed bytes, standard base64; absent when it has none.
+    /// Kept in the metadata so that they are written with the event, atomically.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed: Option<String>,
 }
 
 /// Ordinal ↔ `$all` position, as far as this process has read.
@@ -402,6 +407,19 @@ impl Inner {
             schema_version: metadata.schema_version,
             data: event.data.to_vec(),
             recorded_at: micros_to_time(metadata.recorded_at_us, event.id)?,
+            sealed: metadata
+                .sealed
+                .map(|text| {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .map_err(|e| {
+                            StoreError::Corrupt(format!(
+                                "event {} has unreadable sealed bytes: {e}",
+                                event.id
+                            ))
+                        })
+                })
+                .transpose()?,
         })
     }
 }
@@ -472,6 +490,7 @@ impl EventStore for KurrentStore {
                     &e.event_type,
                     e.schema_version,
                     e.data,
+                    e.sealed.as_deref(),
                     recorded_at,
                 )
             })
@@ -654,6 +673,7 @@ impl EventStore for KurrentStore {
                 &event.event_type,
                 event.schema_version,
                 event.data,
+                event.sealed.as_deref(),
                 event.recorded_at,
             )?;
             match runs.last_mut() {
@@ -729,6 +749,7 @@ fn event_data(
     event_type: &str,
     schema_version: u32,
     data: Vec<u8>,
+    sealed: Option<&[u8]>,
     recorded_at: DateTime<Utc>,
 ) -> Result<EventData, StoreError> {
     let kind = if event_type.is_empty() {
@@ -743,6 +764,7 @@ fn event_data(
             event_type: event_type.to_owned(),
             schema_version,
             recorded_at_us: recorded_at.timestamp_micros(),
+            sealed: sealed.map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
         })
         .map_err(|e| StoreError::InvalidAppend(format!("event {event_id}: {e}")))
 }

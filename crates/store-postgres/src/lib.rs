@@ -12,8 +12,9 @@
 //!
 //! Everything lives in the first existing schema of the connection's
 //! `search_path` (pick one with `?options=-c%20search_path%3Dmy_schema` in the
-//! URL): `stdreg_events` (one row per event), `stdreg_log_head` (one row: the
-//! global head position and the last record time), `stdreg_metadata` (the
+//! URL): `stdreg_events` (one row per event, its sealed bytes in the nullable
+//! `sealed` column), `stdreg_log_head` (one row: the global head position and
+//! the last record time), `stdreg_metadata` (the
 //! trait's metadata records, one row per key) and `stdreg_schema_version`.
 //! Missing migrations are applied in one transaction when the store opens.
 //!
@@ -207,9 +208,19 @@ struct LockedHead {
 /// time after the append; all `NULL` when the head row is missing.
 type AppendRow = (Option<i64>, Option<i64>, Option<DateTime<Utc>>);
 
-type EventRow = (i64, Uuid, String, i64, String, i64, Vec<u8>, DateTime<Utc>);
+type EventRow = (
+    i64,
+    Uuid,
+    String,
+    i64,
+    String,
+    i64,
+    Vec<u8>,
+    DateTime<Utc>,
+    Option<Vec<u8>>,
+);
 
-const SELECT_EVENTS: &str = "SELECT global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at FROM stdreg_events";
+const SELECT_EVENTS: &str = "SELECT global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at, sealed FROM stdreg_events";
 
 impl PostgresStore {
     /// Opens the log at `url` with default [`ConnectOptions`], creating or
@@ -328,6 +339,7 @@ impl PostgresStore {
                 event.schema_version,
                 event.data,
                 event.recorded_at,
+                event.sealed,
             )?;
         }
         rows.insert(tx).await?;
@@ -408,11 +420,13 @@ impl PostgresStore {
         let mut event_types = Vec::with_capacity(events.len());
         let mut schema_versions = Vec::with_capacity(events.len());
         let mut data = Vec::with_capacity(events.len());
+        let mut sealed = Vec::with_capacity(events.len());
         for event in events {
             event_ids.push(event.event_id);
             event_types.push(event.event_type);
             schema_versions.push(i64::from(event.schema_version));
             data.push(event.data);
+            sealed.push(event.sealed);
         }
         let expected_i64 = match expected {
             ExpectedVersion::Any => None,
@@ -423,7 +437,7 @@ impl PostgresStore {
         };
         let row: Result<AppendRow, sqlx::Error> = sqlx::query_as(
             "SELECT new_version, new_head, record_time
-            FROM stdreg_append($1, $2, $3, $4, $5, $6, $7, $8)",
+            FROM stdreg_append($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(stream.as_str())
         .bind(expected_i64)
@@ -431,6 +445,7 @@ impl PostgresStore {
         .bind(event_types)
         .bind(schema_versions)
         .bind(data)
+        .bind(sealed)
         .bind(&self.channel)
         .bind(&self.schema)
         .fetch_one(&self.pool)
@@ -725,6 +740,7 @@ fn decode(row: EventRow) -> Result<StoredEvent, StoreError> {
         schema_version,
         data,
         recorded_at,
+        sealed,
     ) = row;
     Ok(StoredEvent {
         event_id,
@@ -739,6 +755,7 @@ fn decode(row: EventRow) -> Result<StoredEvent, StoreError> {
         })?,
         data,
         recorded_at,
+        sealed,
     })
 }
 
@@ -753,6 +770,7 @@ struct Rows {
     schema_versions: Vec<i64>,
     data: Vec<Vec<u8>>,
     recorded_at: Vec<DateTime<Utc>>,
+    sealed: Vec<Option<Vec<u8>>>,
 }
 
 impl Rows {
@@ -766,6 +784,7 @@ impl Rows {
             schema_versions: Vec::with_capacity(n),
             data: Vec::with_capacity(n),
             recorded_at: Vec::with_capacity(n),
+            sealed: Vec::with_capacity(n),
         }
     }
 
@@ -780,6 +799,7 @@ impl Rows {
         schema_version: u32,
         data: Vec<u8>,
         recorded_at: DateTime<Utc>,
+        sealed: Option<Vec<u8>>,
     ) -> Result<(), StoreError> {
         self.global_positions.push(to_i64(global_position)?);
         self.event_ids.push(event_id);
@@ -789,15 +809,16 @@ impl Rows {
         self.schema_versions.push(i64::from(schema_version));
         self.data.push(data);
         self.recorded_at.push(recorded_at);
+        self.sealed.push(sealed);
         Ok(())
     }
 
     async fn insert(self, tx: &mut Tx) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO stdreg_events
-                (global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at)
+                (global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at, sealed)
             SELECT * FROM UNNEST(
-                $1::BIGINT[], $2::UUID[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[], $8::TIMESTAMPTZ[]
+                $1::BIGINT[], $2::UUID[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BIGINT[], $7::BYTEA[], $8::TIMESTAMPTZ[], $9::BYTEA[]
             )",
         )
         .bind(self.global_positions)
@@ -808,6 +829,7 @@ impl Rows {
         .bind(self.schema_versions)
         .bind(self.data)
         .bind(self.recorded_at)
+        .bind(self.sealed)
         .execute(&mut **tx)
         .await
         .map_err(insert_error)?;

@@ -98,6 +98,62 @@ const MIGRATIONS: &[&str] = &[
         value BYTEA NOT NULL
     );
     "#,
+    // 4: sealed bytes stored with each event (NULL: none), and the append
+    // function that takes them. The 8-argument function of migration 2 stays,
+    // storing none, so a server of the previous version sharing the database
+    // during an upgrade keeps appending.
+    r#"
+    ALTER TABLE stdreg_events ADD COLUMN sealed BYTEA;
+
+    CREATE FUNCTION stdreg_append(
+        p_stream TEXT,
+        p_expected BIGINT,
+        p_event_ids UUID[],
+        p_event_types TEXT[],
+        p_schema_versions BIGINT[],
+        p_data BYTEA[],
+        -- one element per event, NULL for an event without sealed bytes
+        p_sealed BYTEA[],
+        p_channel TEXT,
+        p_schema TEXT,
+        OUT new_version BIGINT,
+        OUT new_head BIGINT,
+        OUT record_time TIMESTAMPTZ
+    )
+    LANGUAGE plpgsql
+    AS $fn$
+    DECLARE
+        v_count BIGINT := cardinality(p_event_ids);
+        v_version BIGINT;
+    BEGIN
+        -- As in migration 2, with the sealed bytes inserted beside the data.
+        UPDATE stdreg_log_head h
+            SET head = h.head + v_count,
+                last_recorded_at = GREATEST(clock_timestamp(), h.last_recorded_at + INTERVAL '1 microsecond')
+            WHERE h.id
+            RETURNING h.head, h.last_recorded_at INTO new_head, record_time;
+        IF NOT FOUND THEN
+            RETURN;
+        END IF;
+        SELECT COALESCE(MAX(e.stream_position) + 1, 0) INTO v_version
+            FROM stdreg_events e WHERE e.stream = p_stream;
+        IF p_expected IS NOT NULL AND p_expected <> v_version THEN
+            RAISE EXCEPTION 'stream % is at version %, not %', p_stream, v_version, p_expected
+                USING ERRCODE = 'SR409', DETAIL = v_version::TEXT;
+        END IF;
+        IF cardinality(p_sealed) IS DISTINCT FROM v_count THEN
+            RAISE EXCEPTION 'sealed bytes for % events, but % events', cardinality(p_sealed), v_count;
+        END IF;
+        INSERT INTO stdreg_events
+            (global_position, event_id, stream, stream_position, event_type, schema_version, data, recorded_at, sealed)
+        SELECT new_head - v_count + e.n, e.id, p_stream, v_version + e.n - 1, e.t, e.v, e.d, record_time, e.s
+            FROM unnest(p_event_ids, p_event_types, p_schema_versions, p_data, p_sealed)
+                WITH ORDINALITY AS e(id, t, v, d, s, n);
+        PERFORM pg_notify(p_channel, new_head::TEXT || ' ' || p_schema);
+        new_version := v_version + v_count;
+    END
+    $fn$;
+    "#,
 ];
 
 /// Highest schema version this build knows.

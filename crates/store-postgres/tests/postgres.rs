@@ -300,71 +300,108 @@ async fn events_survive_reopening() {
     assert!(outcome.recorded_at >= before[1].recorded_at);
 }
 
-/// A log created before appends became one function call (schema version 1)
-/// is migrated on open and keeps its events, versions and id checks.
+const APPEND_WITH_SEALED: &str = "DROP FUNCTION stdreg_append(TEXT, BIGINT, UUID[], TEXT[], BIGINT[], BYTEA[], BYTEA[], TEXT, TEXT)";
+const APPEND_WITHOUT_SEALED: &str =
+    "DROP FUNCTION stdreg_append(TEXT, BIGINT, UUID[], TEXT[], BIGINT[], BYTEA[], TEXT, TEXT)";
+
+/// Logs of older schema versions (1: before appends became one function
+/// call; 3: before sealed bytes) are migrated on open and keep their events,
+/// versions and id checks; the events they held have no sealed bytes, and
+/// new appends store them.
 #[tokio::test]
-async fn a_log_from_before_the_append_function_is_migrated_and_continues() {
-    let Some(schema) = TestSchema::create().await else {
-        return;
-    };
-    let stream = StreamId::new("standard-CN");
-    let first = schema.open().await;
-    let kept = event("A", b"1");
-    let kept_id = kept.event_id;
-    first
-        .append(
-            &stream,
-            ExpectedVersion::Exact(0),
-            vec![kept, event("B", b"2")],
-        )
-        .await
-        .expect("append");
-    let before = read_everything(&first).await;
-    drop(first);
-
-    let admin = sqlx::PgPool::connect(&schema.url)
-        .await
-        .expect("admin pool");
-    for sql in [
-        "DROP FUNCTION stdreg_append",
-        "DROP TABLE stdreg_metadata",
-        "DELETE FROM stdreg_schema_version WHERE version > 1",
-    ] {
-        sqlx::query(sql)
-            .execute(&admin)
+async fn a_log_of_an_older_schema_is_migrated_and_continues() {
+    let cases: [(i64, &[&str]); 2] = [
+        (
+            1,
+            &[
+                APPEND_WITH_SEALED,
+                APPEND_WITHOUT_SEALED,
+                "ALTER TABLE stdreg_events DROP COLUMN sealed",
+                "DROP TABLE stdreg_metadata",
+                "DELETE FROM stdreg_schema_version WHERE version > 1",
+            ],
+        ),
+        (
+            3,
+            &[
+                APPEND_WITH_SEALED,
+                "ALTER TABLE stdreg_events DROP COLUMN sealed",
+                "DELETE FROM stdreg_schema_version WHERE version > 3",
+            ],
+        ),
+    ];
+    for (version, downgrade) in cases {
+        let Some(schema) = TestSchema::create().await else {
+            return;
+        };
+        let stream = StreamId::new("standard-CN");
+        let first = schema.open().await;
+        let kept = event("A", b"1");
+        let kept_id = kept.event_id;
+        first
+            .append(
+                &stream,
+                ExpectedVersion::Exact(0),
+                vec![kept, event("B", b"2")],
+            )
             .await
-            .expect("turn the log back into schema version 1");
-    }
-    admin.close().await;
+            .expect("append");
+        let before = read_everything(&first).await;
+        drop(first);
 
-    let second = schema.open().await;
-    assert_eq!(read_everything(&second).await, before);
-    match second
-        .append(&stream, ExpectedVersion::Exact(1), vec![event("C", b"3")])
-        .await
-    {
-        Err(StoreError::WrongExpectedVersion {
-            expected: 1,
-            actual: 2,
-            ..
-        }) => {}
-        other => panic!("expected WrongExpectedVersion at 2, got {other:?}"),
+        let admin = sqlx::PgPool::connect(&schema.url)
+            .await
+            .expect("admin pool");
+        for &sql in downgrade {
+            sqlx::query(sql)
+                .execute(&admin)
+                .await
+                .unwrap_or_else(|e| panic!("turn the log back into schema version {version}: {e}"));
+        }
+        admin.close().await;
+
+        let second = schema.open().await;
+        assert_eq!(read_everything(&second).await, before, "version {version}");
+        match second
+            .append(&stream, ExpectedVersion::Exact(1), vec![event("C", b"3")])
+            .await
+        {
+            Err(StoreError::WrongExpectedVersion {
+                expected: 1,
+                actual: 2,
+                ..
+            }) => {}
+            other => panic!("version {version}: expected WrongExpectedVersion at 2, got {other:?}"),
+        }
+        let mut again = event("C", b"3");
+        again.event_id = kept_id;
+        match second
+            .append(&stream, ExpectedVersion::Exact(2), vec![again])
+            .await
+        {
+            Err(StoreError::InvalidAppend(_)) => {}
+            other => {
+                panic!("version {version}: expected InvalidAppend for a stored id, got {other:?}")
+            }
+        }
+        let sealed = event_store::NewEvent {
+            sealed: Some(b"sealed".to_vec()),
+            ..event("C", b"3")
+        };
+        let outcome = second
+            .append(&stream, ExpectedVersion::Exact(2), vec![sealed])
+            .await
+            .expect("append after migrating");
+        assert_eq!(outcome.stream_version, 3);
+        assert_eq!(outcome.last_global_position, 3);
+        assert_eq!(
+            second.read_all(3, 1).await.expect("read")[0]
+                .sealed
+                .as_deref(),
+            Some(&b"sealed"[..]),
+            "version {version}"
+        );
     }
-    let mut again = event("C", b"3");
-    again.event_id = kept_id;
-    match second
-        .append(&stream, ExpectedVersion::Exact(2), vec![again])
-        .await
-    {
-        Err(StoreError::InvalidAppend(_)) => {}
-        other => panic!("expected InvalidAppend for a stored id, got {other:?}"),
-    }
-    let outcome = second
-        .append(&stream, ExpectedVersion::Exact(2), vec![event("C", b"3")])
-        .await
-        .expect("append after migrating");
-    assert_eq!(outcome.stream_version, 3);
-    assert_eq!(outcome.last_global_position, 3);
 }
 
 /// The record time follows `event_store::next_record_time`: when the clock is

@@ -17,11 +17,14 @@
 //! | `schema_version`  | INTEGER |                                                  |
 //! | `data`            | BLOB    | the event bytes, as given                        |
 //! | `recorded_at`     | INTEGER | record time in microseconds since the Unix epoch, UTC |
+//! | `sealed`          | BLOB    | the event's sealed bytes as given; NULL when it has none |
 //!
 //! Beside it, `metadata` (`key` TEXT primary key, `value` BLOB) holds the
 //! trait's metadata records, written by compare-and-set in the same kind of
 //! write transaction as an append (schema version 2 added it; a version 1
-//! file gains the table when it is opened).
+//! file gains the table when it is opened). Schema version 3 added the
+//! `sealed` column; an older file gains it, NULL in every existing row, when
+//! it is opened.
 //!
 //! Microseconds as an integer rather than text: it is the precision the trait
 //! promises, it compares and sorts as a number, and costs 8 bytes a row.
@@ -58,7 +61,7 @@ use uuid::Uuid;
 const APPLICATION_ID: i32 = 0x5352_4547;
 
 /// Version of the table layout; bump it with a migration when the layout changes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How long a connection waits for a lock held by another process before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -76,9 +79,13 @@ CREATE TABLE events (
     schema_version  INTEGER NOT NULL,
     data            BLOB    NOT NULL,
     recorded_at     INTEGER NOT NULL,
+    sealed          BLOB,
     UNIQUE (stream, stream_position)
 ) STRICT;
 ";
+
+/// Version 3: sealed bytes beside each event's data, for files of versions 1 and 2.
+const SEALED_COLUMN: &str = "ALTER TABLE events ADD COLUMN sealed BLOB;";
 
 /// Version 2: metadata records beside the log.
 const METADATA_SCHEMA: &str = "
@@ -94,8 +101,8 @@ ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
 const INSERT_EVENT: &str = "
 INSERT INTO events (global_position, event_id, stream, stream_position,
-                    event_type, schema_version, data, recorded_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+                    event_type, schema_version, data, recorded_at, sealed)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 const LAST_EVENT: &str =
     "SELECT global_position, recorded_at FROM events ORDER BY global_position DESC LIMIT 1";
@@ -108,13 +115,13 @@ const HEAD: &str = "SELECT COALESCE(MAX(global_position), 0) FROM events";
 
 const READ_STREAM: &str = "
 SELECT global_position, event_id, stream, stream_position,
-       event_type, schema_version, data, recorded_at
+       event_type, schema_version, data, recorded_at, sealed
 FROM events WHERE stream = ?1 AND stream_position >= ?2
 ORDER BY stream_position LIMIT ?3";
 
 const READ_ALL: &str = "
 SELECT global_position, event_id, stream, stream_position,
-       event_type, schema_version, data, recorded_at
+       event_type, schema_version, data, recorded_at, sealed
 FROM events WHERE global_position >= ?1
 ORDER BY global_position LIMIT ?2";
 
@@ -283,11 +290,16 @@ fn open_blocking(path: PathBuf) -> Result<SqliteStore, OpenError> {
         .map_err(setup("reading the file header"))?;
     match application_id {
         APPLICATION_ID if found == SCHEMA_VERSION => {}
-        APPLICATION_ID if found == 1 => {
-            tx.execute_batch(METADATA_SCHEMA)
-                .map_err(setup("adding the metadata table"))?;
+        // Older layouts are brought up to date in place, in this transaction.
+        APPLICATION_ID if (1..SCHEMA_VERSION).contains(&found) => {
+            if found < 2 {
+                tx.execute_batch(METADATA_SCHEMA)
+                    .map_err(setup("adding the metadata table"))?;
+            }
+            tx.execute_batch(SEALED_COLUMN)
+                .map_err(setup("adding the sealed column"))?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                .map_err(setup("adding the metadata table"))?;
+                .map_err(setup("recording the schema version"))?;
         }
         APPLICATION_ID if found > SCHEMA_VERSION => {
             return Err(OpenError::NewerSchema {
@@ -415,6 +427,7 @@ fn decode(row: &Row<'_>) -> Result<StoredEvent, StoreError> {
         recorded_at: DateTime::from_timestamp_micros(recorded_at).ok_or_else(|| {
             StoreError::Corrupt(format!("record time {recorded_at} out of range"))
         })?,
+        sealed: row.get(8).map_err(corrupt)?,
     })
 }
 
@@ -531,6 +544,7 @@ impl Inner {
                         event.schema_version,
                         event.data,
                         micros,
+                        event.sealed,
                     ])
                     .map_err(insert_error(event.event_id))?;
                 stream_position += 1;
@@ -585,6 +599,7 @@ impl Inner {
                         event.schema_version,
                         event.data,
                         event.recorded_at.timestamp_micros(),
+                        event.sealed,
                     ])
                     .map_err(insert_error(event.event_id))?;
             }

@@ -45,6 +45,7 @@ fn new_event() -> NewEvent {
         event_type: "Registered".to_owned(),
         schema_version: 1,
         data: b"{}".to_vec(),
+        sealed: None,
     }
 }
 
@@ -163,41 +164,81 @@ async fn file_uses_wal_and_the_documented_layout() {
     assert_eq!(micros, outcome.recorded_at.timestamp_micros());
 }
 
-/// A file of schema version 1 (before metadata records) keeps its events
-/// and gains the metadata table when opened.
+/// Files of older schema versions keep their events and are brought up to
+/// date in place when opened: version 1 gains the metadata table, versions 1
+/// and 2 the sealed column (NULL for every event already there).
 #[tokio::test]
-async fn version_1_file_gains_metadata() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("events.db");
-    let store = SqliteStore::open(&path).await.expect("create");
-    store
-        .append(
-            &StreamId::new("standard-A"),
-            ExpectedVersion::Exact(0),
-            vec![new_event()],
-        )
-        .await
-        .expect("append");
-    drop(store);
-    let conn = rusqlite::Connection::open(&path).expect("open raw");
-    conn.execute_batch("DROP TABLE metadata; PRAGMA user_version = 1;")
-        .expect("make it a version 1 file");
-    drop(conn);
-
-    let store = SqliteStore::open(&path)
-        .await
-        .expect("open a version 1 file");
-    assert_eq!(store.head_position().await.expect("head"), 1);
-    store
-        .write_metadata("identity", None, b"key")
-        .await
-        .expect("write metadata");
-    assert_eq!(
+async fn older_files_are_migrated_in_place() {
+    let cases = [
+        (
+            1,
+            "ALTER TABLE events DROP COLUMN sealed; DROP TABLE metadata; PRAGMA user_version = 1;",
+        ),
+        (
+            2,
+            "ALTER TABLE events DROP COLUMN sealed; PRAGMA user_version = 2;",
+        ),
+    ];
+    for (version, downgrade) in cases {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("events.db");
+        let stream = StreamId::new("standard-A");
+        let store = SqliteStore::open(&path).await.expect("create");
         store
-            .read_metadata("identity")
+            .append(&stream, ExpectedVersion::Exact(0), vec![new_event()])
             .await
-            .expect("read")
-            .as_deref(),
-        Some(&b"key"[..])
-    );
+            .expect("append");
+        let before = store.read_all(1, 10).await.expect("read");
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).expect("open raw");
+        conn.execute_batch(downgrade)
+            .unwrap_or_else(|e| panic!("make it a version {version} file: {e}"));
+        drop(conn);
+
+        let store = SqliteStore::open(&path)
+            .await
+            .unwrap_or_else(|e| panic!("open a version {version} file: {e}"));
+        assert_eq!(
+            store.read_all(1, 10).await.expect("read"),
+            before,
+            "version {version}: the events are kept, without sealed bytes"
+        );
+        store
+            .append(
+                &stream,
+                ExpectedVersion::Exact(1),
+                vec![NewEvent {
+                    sealed: Some(b"sealed".to_vec()),
+                    ..new_event()
+                }],
+            )
+            .await
+            .expect("append with sealed bytes");
+        assert_eq!(
+            store.read_all(2, 1).await.expect("read")[0]
+                .sealed
+                .as_deref(),
+            Some(&b"sealed"[..]),
+            "version {version}"
+        );
+        store
+            .write_metadata("identity", None, b"key")
+            .await
+            .expect("write metadata");
+        assert_eq!(
+            store
+                .read_metadata("identity")
+                .await
+                .expect("read")
+                .as_deref(),
+            Some(&b"key"[..]),
+            "version {version}"
+        );
+        drop(store);
+        let conn = rusqlite::Connection::open(&path).expect("open raw");
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .expect("user_version");
+        assert_eq!(found, store_sqlite::SCHEMA_VERSION, "version {version}");
+    }
 }

@@ -21,6 +21,7 @@ fn new_event(i: usize) -> NewEvent {
         event_type: format!("Revised{}", i % 4),
         schema_version: 1,
         data: DATA.to_vec(),
+        sealed: None,
     }
 }
 

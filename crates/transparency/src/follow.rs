@@ -383,6 +383,7 @@ mod tests {
                 .timestamp_opt(1_700_000_000 + position as i64, 0)
                 .single()
                 .expect("a valid instant"),
+            sealed: None,
         }
     }
 

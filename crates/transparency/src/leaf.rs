@@ -139,6 +139,7 @@ pub fn parse_leaf(bytes: &[u8]) -> Result<StoredEvent, TransparencyError> {
         schema_version: leaf.schema_version,
         data,
         recorded_at: DateTime::<Utc>::from_naive_utc_and_offset(recorded_at, Utc),
+        sealed: None,
     };
     if leaf_bytes(&event) != bytes {
         return Err(malformed(
@@ -219,6 +220,7 @@ mod tests {
                     schema_version: u32::MAX - j as u32,
                     data,
                     recorded_at,
+                    sealed: None,
                 };
                 assert_eq!(
                     String::from_utf8_lossy(&leaf_bytes(&event)),

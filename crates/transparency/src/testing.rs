@@ -18,5 +18,6 @@ pub(crate) fn event(position: u64) -> StoredEvent {
             .timestamp_opt(1_700_000_000 + position as i64, 0)
             .single()
             .expect("a valid instant"),
+        sealed: None,
     }
 }

@@ -29,6 +29,7 @@ fn export() -> Vec<Vec<u8>> {
                 .timestamp_opt(1_700_000_000 + n as i64, 0)
                 .single()
                 .expect("time"),
+            sealed: None,
         };
         tree.push(event_leaf_hash(&event));
         lines.push(event_line(&event));

@@ -124,6 +124,7 @@ fn event() -> StoredEvent {
         schema_version: 2,
         data: br#"{"type":"item_amended","note":"\u2028 \"quoted\""}"#.to_vec(),
         recorded_at: DateTime::<Utc>::from_timestamp_micros(1_700_000_000_000_001).expect("time"),
+        sealed: None,
     }
 }
 

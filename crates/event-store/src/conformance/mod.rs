@@ -40,11 +40,13 @@ use crate::{
 mod lasting;
 mod metadata;
 mod reading;
+mod sealed;
 mod writing;
 
 pub use lasting::*;
 pub use metadata::*;
 pub use reading::*;
+pub use sealed::*;
 pub use writing::*;
 
 /// A boxed, sendable future, as [`StoreFactory::open`] returns.
@@ -92,6 +94,9 @@ macro_rules! conformance_tests {
             subscribe_reports_head,
             import_continues_log_exactly,
             metadata_compare_and_set,
+            sealed_bytes_round_trip,
+            sealed_bytes_survive_import,
+            failed_append_stores_no_sealed_bytes,
         );
         $crate::conformance_tests!(@shared $factory;
             follower_sees_every_event_once_in_order,
@@ -105,6 +110,7 @@ macro_rules! conformance_tests {
             durable_across_reopen,
             failed_appends_leave_log_unchanged_across_reopen,
             metadata_durable_across_reopen,
+            sealed_bytes_durable_across_reopen,
         );
     };
     (@borrowed $factory:expr; $($case:ident),* $(,)?) => {$(
@@ -145,6 +151,7 @@ fn event(event_type: &str, data: &[u8]) -> NewEvent {
         event_type: event_type.to_owned(),
         schema_version: 1,
         data: data.to_vec(),
+        sealed: None,
     }
 }
 

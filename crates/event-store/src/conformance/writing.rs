@@ -14,18 +14,21 @@ pub async fn append_and_read_round_trip(store: &dyn EventStore) {
             data: r#"{"title":"信息与文献 参考文献著录规则","code":"GB/T 7714—2015"}"#
                 .as_bytes()
                 .to_vec(),
+            sealed: None,
         },
         NewEvent {
             event_id: Uuid::now_v7(),
             event_type: "修订发布".to_owned(),
             schema_version: u32::MAX,
             data: vec![0, 0xff, 0xfe, b'\n', 0, 0xe4, 0xbf],
+            sealed: None,
         },
         NewEvent {
             event_id: Uuid::nil(),
             event_type: String::new(),
             schema_version: 0,
             data: Vec::new(),
+            sealed: None,
         },
     ];
     let before = Utc::now().trunc_subsecs(6);
@@ -65,6 +68,7 @@ pub async fn append_and_read_round_trip(store: &dyn EventStore) {
             schema_version: new.schema_version,
             data: new.data.clone(),
             recorded_at: outcome.recorded_at,
+            sealed: None,
         };
         assert_eq!(stored, &expected, "event {i} comes back as written");
     }

@@ -27,10 +27,11 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::SCHEMA_VERSION;
 
-/// The context and event of a stored record of type `stored_type` at the
-/// current schema version, or `None` when the bytes are not in the exact
-/// stored form (the general decoder then decides).
-pub(super) fn decode(data: &[u8], stored_type: &str) -> Option<(EventContext, Event)> {
+/// The context (its actor left empty), event and actor commitment of a
+/// stored record of type `stored_type` at the current schema version, or
+/// `None` when the bytes are not in the exact stored form (the general
+/// decoder then decides).
+pub(super) fn decode(data: &[u8], stored_type: &str) -> Option<(EventContext, Event, String)> {
     let mut deserializer = serde_json::Deserializer::from_slice(data);
     let decoded = EnvelopeSeed { stored_type }
         .deserialize(&mut deserializer)
@@ -44,7 +45,7 @@ struct EnvelopeSeed<'s> {
 }
 
 impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
-    type Value = (EventContext, Event);
+    type Value = (EventContext, Event, String);
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -68,7 +69,7 @@ fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &str) -> Resul
 }
 
 impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
-    type Value = (EventContext, Event);
+    type Value = (EventContext, Event, String);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event envelope")
@@ -79,7 +80,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
         let mut version = false;
         let mut revision: Option<RevisionId> = None;
         let mut effective_from: Option<NaiveDate> = None;
-        let mut actor: Option<String> = None;
+        let mut commitment: Option<String> = None;
         let mut reason: Option<String> = None;
         let mut event: Option<Event> = None;
         while let Some(key) = map.next_key::<&str>()? {
@@ -99,7 +100,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                 }
                 "revision" => set_once(&mut revision, map.next_value()?, key)?,
                 "effective_from" => set_once(&mut effective_from, map.next_value()?, key)?,
-                "actor" => set_once(&mut actor, map.next_value()?, key)?,
+                "actor_commitment" => set_once(&mut commitment, map.next_value()?, key)?,
                 "reason" => set_once(&mut reason, map.next_value()?, key)?,
                 // The payload is decoded by its type, so the type must come first.
                 "payload" if typed && event.is_none() => {
@@ -110,22 +111,24 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                 other => return Err(not_stored_form(other)),
             }
         }
-        match (version, revision, effective_from, actor, reason, event) {
+        match (version, revision, effective_from, commitment, reason, event) {
             (
                 true,
                 Some(revision),
                 Some(effective_from),
-                Some(actor),
+                Some(commitment),
                 Some(reason),
                 Some(event),
             ) => Ok((
                 EventContext {
                     revision,
                     effective_from,
-                    actor,
+                    // Known only from the sealed bytes, which the caller checks.
+                    actor: String::new(),
                     reason,
                 },
                 event,
+                commitment,
             )),
             _ => Err(not_stored_form("envelope")),
         }
@@ -503,67 +506,71 @@ mod tests {
     const GOLDEN: &[(&str, &str)] = &[
         (
             "aspect_defined",
-            include_str!("../../tests/golden/aspect_defined.v2.json"),
+            include_str!("../../tests/golden/aspect_defined.v3.json"),
         ),
         (
             "aspect_renamed",
-            include_str!("../../tests/golden/aspect_renamed.v2.json"),
+            include_str!("../../tests/golden/aspect_renamed.v3.json"),
         ),
         (
             "aspect_retired",
-            include_str!("../../tests/golden/aspect_retired.v2.json"),
+            include_str!("../../tests/golden/aspect_retired.v3.json"),
         ),
         (
             "category_defined",
-            include_str!("../../tests/golden/category_defined.v2.json"),
+            include_str!("../../tests/golden/category_defined.v3.json"),
         ),
         (
             "category_renamed",
-            include_str!("../../tests/golden/category_renamed.v2.json"),
+            include_str!("../../tests/golden/category_renamed.v3.json"),
         ),
         (
             "category_retired",
-            include_str!("../../tests/golden/category_retired.v2.json"),
+            include_str!("../../tests/golden/category_retired.v3.json"),
         ),
         (
             "item_amended",
-            include_str!("../../tests/golden/item_amended.v2.json"),
+            include_str!("../../tests/golden/item_amended.v3.json"),
         ),
         (
             "item_introduced",
-            include_str!("../../tests/golden/item_introduced.v2.json"),
+            include_str!("../../tests/golden/item_introduced.v3.json"),
         ),
         (
             "item_moved",
-            include_str!("../../tests/golden/item_moved.v2.json"),
+            include_str!("../../tests/golden/item_moved.v3.json"),
         ),
         (
             "item_retired",
-            include_str!("../../tests/golden/item_retired.v2.json"),
+            include_str!("../../tests/golden/item_retired.v3.json"),
         ),
         (
             "item_split",
-            include_str!("../../tests/golden/item_split.v2.json"),
+            include_str!("../../tests/golden/item_split.v3.json"),
         ),
         (
             "items_merged",
-            include_str!("../../tests/golden/items_merged.v2.json"),
+            include_str!("../../tests/golden/items_merged.v3.json"),
         ),
         (
             "local_item_added",
-            include_str!("../../tests/golden/local_item_added.v2.json"),
+            include_str!("../../tests/golden/local_item_added.v3.json"),
         ),
         (
             "revision_published",
-            include_str!("../../tests/golden/revision_published.v2.json"),
+            include_str!("../../tests/golden/revision_published.v3.json"),
         ),
         (
             "revision_withdrawn",
-            include_str!("../../tests/golden/revision_withdrawn.v2.json"),
+            include_str!("../../tests/golden/revision_withdrawn.v3.json"),
         ),
     ];
 
-    fn stored(event_type: &str, data: &str) -> StoredEvent {
+    /// The salt and actor the golden files were written with.
+    const SALT: super::super::Salt = [7; super::super::SALT_BYTES];
+    const ACTOR: &str = "import";
+
+    fn stored(event_type: &str, data: &str, sealed: Option<Vec<u8>>) -> StoredEvent {
         StoredEvent {
             event_id: Uuid::from_u128(7),
             stream: StreamId::new("standard-CN"),
@@ -573,23 +580,49 @@ mod tests {
             schema_version: super::SCHEMA_VERSION,
             data: data.as_bytes().to_vec(),
             recorded_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
+            sealed,
         }
     }
 
-    /// The fast path's answer, if it gives one, is the general decoder's.
+    /// The fast path's answer, if it gives one, is the general decoder's,
+    /// with the sealed bytes and without (the actor then unknown).
     fn agrees(event_type: &str, data: &str) -> bool {
         let fast = super::decode(data.as_bytes(), event_type);
-        let general = decode_general(
-            &stored(event_type, data),
-            domain::ids::Jurisdiction::national(),
-        );
-        if let Some((context, event)) = &fast {
-            let (_, general) = general.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
-            assert_eq!(
-                (&general.context, &general.event),
-                (context, event),
-                "{data}"
-            );
+        for sealed in [Some(super::super::sealed_bytes(ACTOR, &SALT)), None] {
+            let known = sealed.is_some();
+            let stored = stored(event_type, data, sealed);
+            let general = decode_general(&stored, domain::ids::Jurisdiction::national());
+            let decoded = super::super::decode(&stored);
+            if let Some((context, event, commitment)) = &fast {
+                let (_, general) = general.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
+                let (_, decoded) = decoded.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
+                assert_eq!(
+                    commitment,
+                    &super::super::actor_commitment(&SALT, ACTOR),
+                    "{data}"
+                );
+                assert_eq!(
+                    context.actor, "",
+                    "the fast path leaves the actor to the caller"
+                );
+                let want_actor = if known { ACTOR } else { "" };
+                assert_eq!(general.context.actor, want_actor, "{data}");
+                assert_eq!(
+                    (&general.context, &general.event),
+                    (&decoded.context, &decoded.event),
+                    "{data}"
+                );
+                assert_eq!(&general.event, event, "{data}");
+                assert_eq!(
+                    (
+                        &general.context.revision,
+                        general.context.effective_from,
+                        &general.context.reason
+                    ),
+                    (&context.revision, context.effective_from, &context.reason),
+                    "{data}"
+                );
+            }
         }
         fast.is_some()
     }
@@ -622,7 +655,11 @@ mod tests {
             // an unknown key in the envelope, in the payload, in a change
             (
                 "item_amended",
-                amended.replacen("\"actor\"", "\"extra\":1,\"actor\"", 1),
+                amended.replacen(
+                    "\"actor_commitment\"",
+                    "\"extra\":1,\"actor_commitment\"",
+                    1,
+                ),
             ),
             (
                 "item_amended",
@@ -635,7 +672,11 @@ mod tests {
             // a key twice
             (
                 "item_amended",
-                amended.replacen("\"actor\"", "\"reason\":\"x\",\"actor\"", 1),
+                amended.replacen(
+                    "\"actor_commitment\"",
+                    "\"reason\":\"x\",\"actor_commitment\"",
+                    1,
+                ),
             ),
             // a side whose shape does not fit its field
             (
@@ -654,7 +695,20 @@ mod tests {
             // another schema version, trailing bytes
             (
                 "item_amended",
-                amended.replacen("\"schema_version\":2", "\"schema_version\":1", 1),
+                amended.replacen("\"schema_version\":3", "\"schema_version\":2", 1),
+            ),
+            // the actor in the clear, beside or instead of its commitment
+            (
+                "item_amended",
+                amended.replacen(
+                    "\"actor_commitment\"",
+                    "\"actor\":\"x\",\"actor_commitment\"",
+                    1,
+                ),
+            ),
+            (
+                "item_amended",
+                amended.replacen("\"actor_commitment\"", "\"actor\"", 1),
             ),
             ("item_amended", format!("{amended} x")),
             ("item_amended", amended[..amended.len() - 3].to_owned()),

@@ -14,6 +14,7 @@ pub fn event(event_type: &str, data: &[u8]) -> NewEvent {
         event_type: event_type.to_owned(),
         schema_version: 1,
         data: data.to_vec(),
+        sealed: None,
     }
 }
 
