@@ -19,6 +19,8 @@ use crate::{GrpcError, proof_hashes, stored_event};
 #[derive(Debug, Clone)]
 pub struct LogClient {
     inner: Generated<Channel>,
+    /// `authorization` metadata sent with Follow calls.
+    authorization: Option<tonic::metadata::AsciiMetadataValue>,
 }
 
 /// What a server says its latest checkpoint and key are (unverified).
@@ -61,7 +63,19 @@ impl LogClient {
             inner: Generated::new(channel)
                 .max_decoding_message_size(MESSAGE_BYTES_MAX)
                 .max_encoding_message_size(MESSAGE_BYTES_MAX),
+            authorization: None,
         })
+    }
+
+    /// Sends `token` as `authorization: Bearer <token>` with Follow calls, so
+    /// that a server that accepts it sends the events' sealed bytes.
+    pub fn with_token(mut self, token: &str) -> Result<Self, GrpcError> {
+        let value = format!("Bearer {}", token.trim());
+        self.authorization =
+            Some(value.parse().map_err(|_| {
+                GrpcError::Malformed("the token is not printable ASCII".to_owned())
+            })?);
+        Ok(self)
     }
 
     /// The latest checkpoint and the key.
@@ -122,9 +136,15 @@ impl LogClient {
 
     /// Follows the log from `from_position` on.
     pub async fn follow(&mut self, from_position: u64) -> Result<FollowStream, GrpcError> {
+        let mut request = tonic::Request::new(FollowRequest { from_position });
+        if let Some(authorization) = &self.authorization {
+            request
+                .metadata_mut()
+                .insert("authorization", authorization.clone());
+        }
         let inner = self
             .inner
-            .follow(FollowRequest { from_position })
+            .follow(request)
             .await
             .map_err(GrpcError::status("Follow"))?
             .into_inner();

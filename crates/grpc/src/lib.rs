@@ -14,7 +14,7 @@ use event_store::{StoredEvent, StreamId};
 use transparency::{Hash, PROOF_HASHES_MAX, SignedCheckpoint, event_leaf_hash};
 
 pub use client::{FollowItem, FollowStream, LogClient};
-pub use server::{LogService, serve};
+pub use server::{LogService, SealedAccess, public_only, serve};
 
 /// The generated messages and service of `proto/stdreg/v1/log.proto`.
 #[allow(missing_debug_implementations, clippy::unwrap_used)]
@@ -66,8 +66,9 @@ impl GrpcError {
     }
 }
 
-/// The envelope of a stored event, with its leaf hash.
-pub fn logged_event(event: &StoredEvent) -> proto::LoggedEvent {
+/// The envelope of a stored event, with its leaf hash, and its sealed bytes
+/// when `sealed` (the caller may receive them).
+pub fn logged_event(event: &StoredEvent, sealed: bool) -> proto::LoggedEvent {
     proto::LoggedEvent {
         event: Some(proto::Event {
             event_id: event.event_id.hyphenated().to_string(),
@@ -80,6 +81,7 @@ pub fn logged_event(event: &StoredEvent) -> proto::LoggedEvent {
             recorded_at_micros: event.recorded_at.timestamp_micros(),
         }),
         leaf_hash: event_leaf_hash(event).to_vec(),
+        sealed: if sealed { event.sealed.clone() } else { None },
     }
 }
 
@@ -103,7 +105,8 @@ pub fn stored_event(logged: proto::LoggedEvent) -> Result<StoredEvent, GrpcError
         schema_version: event.schema_version,
         data: event.data,
         recorded_at,
-        sealed: None,
+        // Outside the leaf: the receiver decides what they are worth.
+        sealed: logged.sealed,
     };
     if event_leaf_hash(&stored).as_slice() != logged.leaf_hash.as_slice() {
         return Err(GrpcError::LeafMismatch { position });

@@ -21,25 +21,65 @@ use crate::proto::{
 };
 use crate::{GrpcError, checkpoint_message, logged_event};
 
+/// Who may receive events' sealed bytes (who recorded them), decided from
+/// the `authorization` metadata of a call (`None` when it has none):
+/// `Ok(true)` for a caller that may, `Ok(false)` for the public, `Err(why)`
+/// for a credential that is not accepted. The binary builds it from the
+/// tokens the GraphQL API accepts, so one rule holds for both.
+pub type SealedAccess = Arc<dyn Fn(Option<&str>) -> Result<bool, String> + Send + Sync>;
+
+/// Sealed bytes for nobody: the public is answered, any credential refused.
+pub fn public_only() -> SealedAccess {
+    Arc::new(|authorization: Option<&str>| match authorization {
+        None => Ok(false),
+        Some(_) => Err("this server accepts no tokens".to_owned()),
+    })
+}
+
 /// The `Log` service. Streams end when `shutdown` turns true.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LogService {
     registry: Arc<Registry>,
     checkpoints: Arc<Checkpoints>,
+    access: SealedAccess,
     shutdown: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for LogService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogService")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LogService {
     pub fn new(
         registry: Arc<Registry>,
         checkpoints: Arc<Checkpoints>,
+        access: SealedAccess,
         shutdown: watch::Receiver<bool>,
     ) -> Self {
         Self {
             registry,
             checkpoints,
+            access,
             shutdown,
         }
+    }
+
+    /// Whether the caller of `request` may receive sealed bytes.
+    fn sees_sealed<T>(&self, request: &Request<T>) -> Result<bool, Status> {
+        let authorization = match request.metadata().get("authorization") {
+            None => None,
+            Some(value) => Some(value.to_str().map_err(|_| {
+                Status::unauthenticated(
+                    "the authorization metadata is not text: send `Bearer TOKEN`",
+                )
+            })?),
+        };
+        (self.access)(authorization)
+            .map_err(|why| Status::unauthenticated(format!("the token is not accepted: {why}")))
     }
 
     /// The size a request's 0 stands for: the latest signed checkpoint's.
@@ -67,10 +107,11 @@ pub async fn serve(
     listener: TcpListener,
     registry: Arc<Registry>,
     checkpoints: Arc<Checkpoints>,
+    access: SealedAccess,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), GrpcError> {
     let mut stopping = shutdown.clone();
-    let service = LogServer::new(LogService::new(registry, checkpoints, shutdown))
+    let service = LogServer::new(LogService::new(registry, checkpoints, access, shutdown))
         .max_decoding_message_size(MESSAGE_BYTES_MAX)
         .max_encoding_message_size(MESSAGE_BYTES_MAX);
     tonic::transport::Server::builder()
@@ -95,8 +136,10 @@ impl Log for LogService {
         &self,
         request: Request<FollowRequest>,
     ) -> Result<Response<Self::FollowStream>, Status> {
+        let sealed = self.sees_sealed(&request)?;
         let from = request.into_inner().from_position.max(1);
         let follower = Follower {
+            sealed,
             registry: Arc::clone(&self.registry),
             indexed: self.registry.indexed(),
             checkpoints: self.checkpoints.subscribe(),
@@ -169,6 +212,8 @@ impl Log for LogService {
 /// One Follow stream: pages of indexed events, the latest checkpoint once
 /// it covers what was sent, then waits for the registry to index more.
 struct Follower {
+    /// Whether the caller receives the events' sealed bytes.
+    sealed: bool,
     registry: Arc<Registry>,
     indexed: watch::Receiver<u64>,
     checkpoints: watch::Receiver<Option<SignedCheckpoint>>,
@@ -246,7 +291,10 @@ impl Follower {
             }
             self.next += 1;
             self.queue.push_back(FollowResponse {
-                item: Some(follow_response::Item::Event(logged_event(event))),
+                item: Some(follow_response::Item::Event(logged_event(
+                    event,
+                    self.sealed,
+                ))),
             });
         }
         Ok(())

@@ -32,16 +32,31 @@ fn events_survive_encoding_and_decoding() {
         event(4, "\u{56fd}\u{5bb6}\n\"".as_bytes(), 4_102_444_800_000_000),
     ];
     for original in cases {
-        let message = proto::FollowResponse {
-            item: Some(proto::follow_response::Item::Event(logged_event(&original))),
-        };
-        let bytes = message.encode_to_vec();
-        let decoded = proto::FollowResponse::decode(bytes.as_slice()).expect("decode");
-        let Some(proto::follow_response::Item::Event(logged)) = decoded.item else {
-            panic!("not an event: {decoded:?}");
-        };
-        assert_eq!(logged.leaf_hash, event_leaf_hash(&original).to_vec());
-        assert_eq!(stored_event(logged).expect("read back"), original);
+        for sealed in [None, Some(Vec::new()), Some(b"{\"actor\":\"x\"}".to_vec())] {
+            let original = StoredEvent {
+                sealed,
+                ..original.clone()
+            };
+            // Sent, or left out for a caller who may not receive them.
+            for send in [true, false] {
+                let message = proto::FollowResponse {
+                    item: Some(proto::follow_response::Item::Event(logged_event(
+                        &original, send,
+                    ))),
+                };
+                let bytes = message.encode_to_vec();
+                let decoded = proto::FollowResponse::decode(bytes.as_slice()).expect("decode");
+                let Some(proto::follow_response::Item::Event(logged)) = decoded.item else {
+                    panic!("not an event: {decoded:?}");
+                };
+                assert_eq!(logged.leaf_hash, event_leaf_hash(&original).to_vec());
+                let expected = StoredEvent {
+                    sealed: if send { original.sealed.clone() } else { None },
+                    ..original.clone()
+                };
+                assert_eq!(stored_event(logged).expect("read back"), expected);
+            }
+        }
     }
 }
 
@@ -62,7 +77,7 @@ fn an_event_not_matching_its_leaf_hash_is_refused() {
         ("leaf hash", |m| m.leaf_hash[0] ^= 1),
     ];
     for (what, change) in changes {
-        let mut message = logged_event(&original);
+        let mut message = logged_event(&original, false);
         change(&mut message);
         match stored_event(message) {
             Err(GrpcError::LeafMismatch { position: 7 }) => {}
@@ -85,7 +100,7 @@ fn malformed_envelopes_are_refused() {
         }),
     ];
     for (what, change) in changes {
-        let mut message = logged_event(&original);
+        let mut message = logged_event(&original, false);
         change(&mut message);
         assert!(
             matches!(stored_event(message), Err(GrpcError::Malformed(_))),
@@ -186,6 +201,11 @@ mod service {
             listener,
             Arc::clone(&registry),
             Arc::clone(&checkpoints),
+            Arc::new(|authorization: Option<&str>| match authorization {
+                None => Ok(false),
+                Some("Bearer sesame") => Ok(true),
+                Some(_) => Err("unknown token".to_owned()),
+            }),
             stopped,
         ));
 
@@ -229,6 +249,28 @@ mod service {
                 client.inclusion_proof(position, tree_size).await.is_err(),
                 "position {position} in {tree_size}"
             );
+        }
+
+        // The public gets no sealed bytes, a principal gets every event's,
+        // and a token the server does not accept is refused.
+        let first = |mut client: LogClient| async move {
+            let mut stream = client.follow(1).await?;
+            match stream.next().await? {
+                Some(FollowItem::Event(event)) => Ok(event.sealed),
+                other => panic!("expected an event, got {other:?}"),
+            }
+        };
+        assert_eq!(first(client.clone()).await.expect("public"), None);
+        let sealed = first(client.clone().with_token("sesame").expect("token"))
+            .await
+            .expect("principal")
+            .expect("sealed bytes for a principal");
+        assert!(String::from_utf8_lossy(&sealed).contains("\"actor\":\"test\""));
+        match first(client.clone().with_token("guess").expect("token")).await {
+            Err(crate::GrpcError::Status { status, .. }) => {
+                assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}")
+            }
+            other => panic!("a token not accepted must be refused, got {other:?}"),
         }
 
         stop.send(true).expect("stop");

@@ -166,6 +166,66 @@ pub fn open_sealed(bytes: &[u8]) -> Result<SealedActor, String> {
     })
 }
 
+/// One line of an auditor file (`stdreg export --actors-to`): who recorded
+/// the event at a position, with the salt that opens its commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorEntry {
+    pub global_position: u64,
+    pub event_id: Uuid,
+    pub actor: String,
+    /// Standard base64 of the 16-byte salt.
+    pub salt: String,
+}
+
+impl ActorEntry {
+    /// The entry of a stored event with sealed bytes; `None` for one without.
+    pub fn of(stored: &StoredEvent) -> Result<Option<Self>, CodecError> {
+        let Some(bytes) = &stored.sealed else {
+            return Ok(None);
+        };
+        let sealed = open_sealed(bytes).map_err(|message| CodecError::Undecodable {
+            position: stored.global_position,
+            event_type: stored.event_type.clone(),
+            schema_version: stored.schema_version,
+            message,
+        })?;
+        Ok(Some(Self {
+            global_position: stored.global_position,
+            event_id: stored.event_id,
+            actor: sealed.actor,
+            salt: salt_text(&sealed.salt),
+        }))
+    }
+
+    /// Checks that this entry opens the commitment of `stored`, its event;
+    /// says what does not fit otherwise.
+    pub fn check(&self, stored: &StoredEvent) -> Result<(), String> {
+        if self.event_id != stored.event_id {
+            return Err(format!(
+                "the entry names event {}, but the event there is {}",
+                self.event_id, stored.event_id
+            ));
+        }
+        let salt = parse_salt(&self.salt)?;
+        let commitment = stored_commitment(stored)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "the event (schema version {}) has no actor commitment to check an actor against",
+                    stored.schema_version
+                )
+            })?;
+        if actor_commitment(&salt, &self.actor) != commitment {
+            return Err(
+                "the actor and salt listed do not match the actor commitment the event's leaf covers"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// The actor commitment of a stored event, if its schema version has one
 /// (`None` for versions that name the actor in the clear).
 pub fn stored_commitment(stored: &StoredEvent) -> Result<Option<String>, CodecError> {

@@ -99,7 +99,8 @@ pub enum QueryError {
 pub struct RevisionEntry {
     pub info: Arc<RevisionInfo>,
     pub recorded_at: DateTime<Utc>,
-    pub actor: String,
+    /// Who recorded it; `None` when this copy of the log does not know.
+    pub actor: Option<String>,
     /// As the registry stands now.
     pub withdrawn_by: Option<RevisionId>,
 }
@@ -121,7 +122,7 @@ impl RevisionIndex {
                     Arc::new(RevisionEntry {
                         info: Arc::new(record.info),
                         recorded_at: record.recorded_at,
-                        actor: record.actor,
+                        actor: crate::view::known_actor(&record.actor),
                         withdrawn_by: record.withdrawn_by,
                     }),
                 );

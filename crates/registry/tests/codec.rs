@@ -450,3 +450,56 @@ fn unreadable_events_are_reported_with_their_position() {
         }
     }
 }
+
+/// An auditor entry opens the commitment of its own event only: another
+/// actor, salt or event id, or an event without a commitment, is named.
+#[test]
+fn auditor_entries_check_against_their_event() {
+    let public = stored(
+        "aspect_defined",
+        SCHEMA_VERSION,
+        codec::encode_data(&context(), &samples()[2], &SALT),
+    );
+    let entry = codec::ActorEntry::of(&sealed(
+        public.clone(),
+        codec::sealed_bytes("import", &SALT),
+    ))
+    .unwrap()
+    .expect("an entry for an event with sealed bytes");
+    assert_eq!(entry.global_position, 4);
+    assert_eq!(entry.check(&public), Ok(()));
+    assert_eq!(codec::ActorEntry::of(&public).unwrap(), None);
+    let v2 = stored(
+        "aspect_defined",
+        2,
+        std::fs::read(golden("aspect_defined.v2.json")).unwrap(),
+    );
+    let other = |change: fn(&mut codec::ActorEntry)| {
+        let mut entry = entry.clone();
+        change(&mut entry);
+        entry
+    };
+    let cases: Vec<(codec::ActorEntry, &StoredEvent, &str)> = vec![
+        (
+            other(|e| e.actor = "editor:mallory".into()),
+            &public,
+            "do not match",
+        ),
+        (
+            other(|e| e.salt = codec::salt_text(&[8; codec::SALT_BYTES])),
+            &public,
+            "do not match",
+        ),
+        (other(|e| e.salt = "AAAA".into()), &public, "3 bytes"),
+        (
+            other(|e| e.event_id = Uuid::from_u128(8)),
+            &public,
+            "names event",
+        ),
+        (entry.clone(), &v2, "no actor commitment"),
+    ];
+    for (entry, event, words) in cases {
+        let problem = entry.check(event).unwrap_err();
+        assert!(problem.contains(words), "{entry:?}: {problem}");
+    }
+}

@@ -203,6 +203,9 @@ pub enum Command {
         /// File to write; default: standard output.
         #[arg(long)]
         to: Option<PathBuf>,
+        /// Also write an auditor file: who recorded each event and the salt of its actor commitment, as JSON Lines (the export itself names no actor of events of schema version 3).
+        #[arg(long)]
+        actors_to: Option<PathBuf>,
     },
     /// Check that a log was never rewritten: an export file, or the live store (--store or --data-dir).
     Verify {
@@ -220,6 +223,9 @@ pub enum Command {
         /// How many of the --witness keys must have cosigned the latest checkpoint (default: all).
         #[arg(long)]
         witness_quorum: Option<usize>,
+        /// An auditor file (`stdreg export --actors-to`): each actor and salt listed must match the actor commitment of its event.
+        #[arg(long, requires = "export")]
+        actors: Option<PathBuf>,
     },
     /// Serve the public site (/), GraphiQL (/graphiql) and the GraphQL API (/graphql); imports the bundled national data into an empty store first.
     Serve(crate::serve::ServeArgs),

@@ -69,6 +69,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         key,
         witnesses,
         witness_quorum,
+        actors,
     } = &cli.command
     {
         return crate::verify::run(crate::verify::Options {
@@ -80,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             json: global.json,
             witnesses,
             quorum: *witness_quorum,
+            actors: actors.as_deref(),
         })
         .await;
     }
@@ -184,7 +186,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
             anyhow::anyhow!("this command is run before a store is opened"),
         )),
-        Command::Export { to } => {
+        Command::Export { to, actors_to } => {
             let (signed, key) = match &checkpoints {
                 Some(checkpoints) => (checkpoints.sign(&registry).await?, checkpoints.verifier()),
                 None => crate::mirror::source_checkpoint(&global.data_dir)?,
@@ -192,7 +194,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let signed = signed.ok_or_else(|| {
                 Failure::User("the log is empty: there is nothing to export".into())
             })?;
-            crate::export::run(&registry, &signed, &key, to.as_deref()).await
+            crate::export::run(
+                &registry,
+                &signed,
+                &key,
+                to.as_deref(),
+                actors_to.as_deref(),
+            )
+            .await
         }
         Command::Log { from, limit } => {
             if limit == 0 || limit > LOG_LIMIT_MAX {

@@ -15,6 +15,11 @@
 //! |---------------------|----------------------------------------------------------|
 //! | `mirror-source.pub` | the source's key, pinned on first contact (trust on first use) |
 //! | `mirror-checkpoint` | the source's last checkpoint verified and imported up to  |
+//!
+//! With `--token` of an editor or auditor the source also sends each event's
+//! sealed bytes (who recorded it), which the mirror checks against the
+//! commitment the event's leaf covers and stores with it; without one it
+//! stores none, and knows no actor of an event of schema version 3.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -52,6 +57,9 @@ pub struct MirrorArgs {
     /// How many of the --witness keys must have cosigned a checkpoint before it is accepted (default: all).
     #[arg(long)]
     pub witness_quorum: Option<usize>,
+    /// A bearer token of an editor or auditor of the source: the mirror then receives and keeps who recorded each event (default: an anonymous mirror, which does not).
+    #[arg(long, env = "STDREG_MIRROR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 fn hex(hash: &Hash) -> String {
@@ -88,6 +96,9 @@ pub async fn run(args: &MirrorArgs, global: &Global) -> Result<(), Failure> {
     let accepted = read_accepted(dir, pinned.as_ref(), &tree)?;
 
     let mut client = LogClient::connect(&args.from).await.map_err(grpc_failure)?;
+    if let Some(token) = &args.token {
+        client = client.with_token(token).map_err(grpc_failure)?;
+    }
     let head = client.head().await.map_err(grpc_failure)?;
     let key = match pinned {
         Some(key) => {
@@ -348,6 +359,11 @@ impl Mirror {
             .follower
             .accept(candidate, &proof)
             .map_err(|r| self.refusal(r))?;
+        // Sealed bytes lie outside the leaves the checkpoint covers: keep
+        // them only if they match the actor commitment that the leaf covers.
+        for event in events.iter().filter(|e| e.sealed.is_some()) {
+            registry::codec::decode(event).map_err(|e| self.refuse(event.global_position, e))?;
+        }
         let imported = events.len();
         for chunk in events.chunks(CATCH_UP_PAGE) {
             self.store

@@ -186,6 +186,12 @@ pub fn item_at_point(view: &ItemAtPoint) -> String {
     out
 }
 
+/// Who recorded an event, or that this copy of the log does not say (a
+/// mirror or export without the sealed bytes), never a blank taken for a name.
+fn actor(actor: Option<&str>) -> &str {
+    actor.unwrap_or("(sealed: not in this copy of the log)")
+}
+
 pub fn revisions(views: &Vec<RevisionView>) -> String {
     let mut out = String::new();
     for r in views {
@@ -200,7 +206,7 @@ pub fn revisions(views: &Vec<RevisionView>) -> String {
             r.info.title,
             text(&r.info.document_no),
             r.recorded_at.to_rfc3339(),
-            r.actor
+            actor(r.actor.as_deref())
         );
     }
     out
@@ -271,7 +277,7 @@ pub fn history(view: &HistoryView) -> String {
             e.event.event_type,
             e.event.revision,
             e.event.recorded_at.to_rfc3339(),
-            e.event.actor,
+            actor(e.event.actor.as_deref()),
             e.event.reason
         );
         if let Some(p) = &e.placement {

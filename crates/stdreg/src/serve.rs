@@ -53,6 +53,20 @@ pub enum LogFormat {
 }
 
 /// The `--cors-origins` list as the API takes it.
+/// Who receives events' sealed bytes over gRPC: the callers GraphQL shows
+/// actors to (a token's principal), by the same tokens; the public does not,
+/// and a token the API would not accept is refused, not served as public.
+fn sealed_access(tokens: Arc<api::auth::Tokens>) -> grpc::SealedAccess {
+    Arc::new(move |authorization: Option<&str>| {
+        match tokens.caller(authorization) {
+            api::auth::Caller::Anonymous => Ok(false),
+            caller if caller.sees_actors() => Ok(true),
+            api::auth::Caller::Refused(why) => Err(why),
+            _ => Err("it is not a token of this server: send `Bearer TOKEN` with a token of `stdreg token add`".to_owned()),
+        }
+    })
+}
+
 fn cors(origins: &[String]) -> Result<api::Cors, Failure> {
     let origins: Vec<&str> = origins
         .iter()
@@ -238,16 +252,17 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         let stopped = stop.subscribe();
         async move { checkpoints.follow(&registry, stopped).await }
     });
+    let mut state = api::AppState::new(Arc::clone(&registry), tokens)
+        .with_checkpoints(Arc::clone(&checkpoints));
     let grpc = grpc_listener.map(|listener| {
         tokio::spawn(grpc::serve(
             listener,
             Arc::clone(&registry),
             Arc::clone(&checkpoints),
+            sealed_access(Arc::clone(&state.tokens)),
             stop.subscribe(),
         ))
     });
-    let mut state = api::AppState::new(Arc::clone(&registry), tokens)
-        .with_checkpoints(Arc::clone(&checkpoints));
     state.cors = cors;
     let app = site::router(
         site::SiteState::new(Arc::clone(&registry)).with_checkpoints(Arc::clone(&checkpoints)),

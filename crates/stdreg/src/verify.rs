@@ -1,11 +1,14 @@
-//! `stdreg verify [EXPORT] [--checkpoint FILE] [--key KEY]`: replays a log
-//! from its first event, offline from an export or from a live store, and
-//! fails naming the first position that does not verify.
+//! `stdreg verify [EXPORT] [--checkpoint FILE] [--key KEY] [--actors FILE]`:
+//! replays a log from its first event, offline from an export or from a live
+//! store, and fails naming the first position that does not verify; with an
+//! auditor file, also that each actor listed opens its event's commitment.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use event_store::EventStore;
+use registry::codec::ActorEntry;
 use registry::verifiable::{
     CHECKPOINT_FILE, CHECKPOINT_RECORD, IDENTITY_RECORD, LEAVES_FILE, LeafRecord, LogVerifier,
     PUBLIC_KEY_FILE, replay_store,
@@ -32,6 +35,8 @@ struct Report {
     against_signed_checkpoint: bool,
     /// The witnesses given whose cosignature of the latest checkpoint verified.
     cosigned_by: Vec<String>,
+    /// With `--actors`: how many actors of the auditor file were checked against their commitments.
+    actors_checked: Option<u64>,
     seconds: f64,
 }
 
@@ -46,6 +51,8 @@ pub struct Options<'a> {
     pub witnesses: &'a [String],
     /// `--witness-quorum`: how many of them must have cosigned the latest checkpoint.
     pub quorum: Option<usize>,
+    /// `--actors`: an auditor file to check against the export's commitments.
+    pub actors: Option<&'a Path>,
 }
 
 /// The witnesses' keys and the quorum of `--witness` / `--witness-quorum`:
@@ -82,8 +89,9 @@ pub async fn run(options: Options<'_>) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     let pinned = options.key.map(read_key).transpose()?;
     let (witnesses, quorum) = witness_policy(options.witnesses, options.quorum)?;
+    let actors = options.actors.map(read_actors).transpose()?;
     let verified = match options.export {
-        Some(path) => verify_export(path, pinned, options.checkpoint)?,
+        Some(path) => verify_export(path, pinned, options.checkpoint, actors)?,
         None => verify_store(&options, pinned).await?,
     };
     let cosigned_by = if witnesses.is_empty() {
@@ -109,6 +117,7 @@ pub async fn run(options: Options<'_>) -> Result<(), Failure> {
         consistent_with: verified.older.as_ref().map(|s| s.checkpoint.size),
         against_signed_checkpoint: verified.latest.is_some() || verified.older.is_some(),
         cosigned_by,
+        actors_checked: verified.actors_checked,
         seconds: started.elapsed().as_secs_f64(),
     };
     let mut text = String::new();
@@ -139,6 +148,11 @@ pub async fn run(options: Options<'_>) -> Result<(), Failure> {
                 "cosigned by {} of the witnesses given: {}\n",
                 report.cosigned_by.len(),
                 report.cosigned_by.join(", ")
+            );
+        }
+        if let Some(checked) = report.actors_checked {
+            text += &format!(
+                "{checked} actors of the auditor file match the commitments of their events\n"
             );
         }
         if let Some(size) = report.consistent_with {
@@ -188,6 +202,8 @@ struct Verified {
     older: Option<SignedCheckpoint>,
     /// Where the leaf record and latest checkpoint were looked for.
     record_dir: PathBuf,
+    /// How many actors of an auditor file were checked.
+    actors_checked: Option<u64>,
 }
 
 impl Verified {
@@ -207,6 +223,7 @@ impl Verified {
             key,
             older,
             record_dir,
+            actors_checked: None,
         })
     }
 }
@@ -215,11 +232,40 @@ fn export_error(error: ExportError) -> Failure {
     Failure::User(error.to_string())
 }
 
+/// The entries of an auditor file by global position; a malformed line, or
+/// two entries for one position, is refused naming its line.
+fn read_actors(path: &Path) -> Result<BTreeMap<u64, ActorEntry>, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::User(format!("cannot read auditor file {}: {e}", path.display())))?;
+    let mut entries = BTreeMap::new();
+    for (number, line) in (1_usize..).zip(text.lines()) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry: ActorEntry = serde_json::from_str(line).map_err(|e| {
+            Failure::User(format!(
+                "auditor file {}, line {number}: not an entry of `stdreg export --actors-to`: {e}",
+                path.display()
+            ))
+        })?;
+        let position = entry.global_position;
+        if entries.insert(position, entry).is_some() {
+            return Err(Failure::User(format!(
+                "auditor file {}, line {number}: a second entry for position {position}",
+                path.display()
+            )));
+        }
+    }
+    Ok(entries)
+}
+
 fn verify_export(
     path: &Path,
     pinned: Option<NoteVerifier>,
     older: Option<&Path>,
+    mut actors: Option<BTreeMap<u64, ActorEntry>>,
 ) -> Result<Verified, Failure> {
+    let actor_count = actors.as_ref().map(|a| a.len() as u64);
     let file = std::fs::File::open(path)
         .map_err(|e| Failure::User(format!("cannot read export {}: {e}", path.display())))?;
     let mut reader = BufReader::new(file);
@@ -236,13 +282,32 @@ fn verify_export(
             break;
         }
         if let Some(event) = export.line(&line).map_err(export_error)? {
+            if let Some(entry) = actors
+                .as_mut()
+                .and_then(|a| a.remove(&event.global_position))
+            {
+                entry.check(&event).map_err(|problem| {
+                    Failure::User(format!(
+                        "the auditor file does not fit the log at position {}: {problem}",
+                        event.global_position
+                    ))
+                })?;
+            }
             verifier.push(event)?;
         }
+    }
+    if let Some(position) = actors.as_ref().and_then(|a| a.keys().next()) {
+        return Err(Failure::User(format!(
+            "the auditor file lists an actor for position {position}, which is not in the export"
+        )));
     }
     let end = export.finish(pinned).map_err(export_error)?;
     let older = older.map(|p| open_checkpoint(p, &end.key)).transpose()?;
     let (latest, key) = (end.checkpoint, end.key);
-    Verified::finish(verifier, Some(latest), older, Some(key), path.to_path_buf())
+    let mut verified =
+        Verified::finish(verifier, Some(latest), older, Some(key), path.to_path_buf())?;
+    verified.actors_checked = actor_count;
+    Ok(verified)
 }
 
 async fn verify_store(

@@ -253,9 +253,12 @@ impl HistoryEntryObj {
         DateTime(self.entry.event.recorded_at)
     }
 
-    /// Who recorded it; visible to editors and auditors, `null` for the public.
+    /// Who recorded it; visible to editors and auditors, `null` for the
+    /// public and when this copy of the log does not know it.
     async fn actor(&self, ctx: &Context<'_>) -> Option<&str> {
-        sees_actors(ctx).then_some(self.entry.event.actor.as_str())
+        sees_actors(ctx)
+            .then_some(self.entry.event.actor.as_deref())
+            .flatten()
     }
 
     /// The reason given for the change.

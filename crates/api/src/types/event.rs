@@ -77,9 +77,12 @@ impl EventObj {
         &self.event.context.reason
     }
 
-    /// Who recorded it; visible to editors and auditors, `null` for the public.
-    async fn actor(&self, ctx: &Context<'_>) -> Option<&str> {
-        sees_actors(ctx).then_some(self.event.context.actor.as_str())
+    /// Who recorded it; visible to editors and auditors, `null` for the
+    /// public and when this copy of the log does not know it.
+    async fn actor(&self, ctx: &Context<'_>) -> Option<String> {
+        sees_actors(ctx)
+            .then(|| registry::view::known_actor(&self.event.context.actor))
+            .flatten()
     }
 
     /// Items whose state the event changes.

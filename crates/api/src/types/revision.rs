@@ -137,9 +137,12 @@ impl RevisionObj {
     }
 
     /// Who recorded it (the token's principal). Visible to editors and
-    /// auditors; `null` for the public.
+    /// auditors; `null` for the public and when this copy of the log does
+    /// not know it.
     async fn actor(&self, ctx: &Context<'_>) -> Option<&str> {
-        sees_actors(ctx).then_some(self.meta.actor.as_str())
+        sees_actors(ctx)
+            .then_some(self.meta.actor.as_deref())
+            .flatten()
     }
 
     /// The withdrawal that cancelled it, as known at the record time asked about; `null`: none.

@@ -18,7 +18,9 @@ pub struct EventView {
     pub recorded_at: DateTime<Utc>,
     pub revision: RevisionId,
     pub effective_from: NaiveDate,
-    pub actor: String,
+    /// Who recorded the event; `None` when this copy of the log does not
+    /// know (a mirror or export without the sealed bytes).
+    pub actor: Option<String>,
     pub reason: String,
     pub event_type: &'static str,
 }
@@ -31,7 +33,7 @@ impl EventView {
             recorded_at: event.recorded_at,
             revision: event.context.revision.clone(),
             effective_from: event.context.effective_from,
-            actor: event.context.actor.clone(),
+            actor: super::known_actor(&event.context.actor),
             reason: event.context.reason.clone(),
             event_type: event.event.type_name(),
         }

@@ -25,6 +25,13 @@ pub use revision::{
     StandardSummary,
 };
 
+/// The actor as a view shows it: the codec leaves it empty when this copy of
+/// the log does not know it (an event of schema version 3 without its sealed
+/// bytes), and no front end may print that as if it were a name.
+pub fn known_actor(actor: &str) -> Option<String> {
+    (!actor.is_empty()).then(|| actor.to_owned())
+}
+
 /// The fields an item's citation covers, in printed order.
 const CITED_FIELDS: [&str; 7] = [
     "name",

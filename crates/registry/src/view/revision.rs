@@ -21,7 +21,8 @@ pub struct RevisionView {
     #[serde(flatten)]
     pub info: RevisionInfo,
     pub recorded_at: DateTime<Utc>,
-    pub actor: String,
+    /// Who recorded the revision; `None` when this copy of the log does not know.
+    pub actor: Option<String>,
     pub withdrawn_by: Option<RevisionId>,
     /// Corrections of this revision recorded by the record time asked about.
     pub corrected_by: Vec<RevisionId>,
@@ -35,7 +36,7 @@ impl RevisionView {
         Self {
             info: record.info.clone(),
             recorded_at: record.recorded_at,
-            actor: record.actor.clone(),
+            actor: super::known_actor(&record.actor),
             withdrawn_by: record.withdrawn_by.clone(),
             corrected_by: records
                 .iter()
