@@ -156,6 +156,17 @@ async fn verify(
                 next - 1
             )));
         }
+        // Sealed bytes lie outside the leaves the comparison checks.
+        if let Some((theirs, _)) = theirs
+            .iter()
+            .zip(&ours)
+            .find(|(theirs, ours)| theirs.sealed != ours.sealed)
+        {
+            return Err(mismatch(format!(
+                "the sealed bytes (who recorded it) of the event at position {} differ",
+                theirs.global_position
+            )));
+        }
         comparison
             .compare(&theirs, &ours)
             .map_err(|e| mismatch(e.to_string()))?;

@@ -134,6 +134,37 @@ impl Harness {
         self
     }
 
+    /// The same tokens over a copy of the log without its sealed bytes, as
+    /// an anonymous mirror holds it: nobody's actors are known there.
+    pub async fn anonymous_copy(mut self) -> Self {
+        let mut events = Vec::new();
+        loop {
+            let page = self
+                .store
+                .read_all(events.len() as u64 + 1, event_store::READ_PAGE_MAX)
+                .await
+                .expect("read the log");
+            if page.is_empty() {
+                break;
+            }
+            events.extend(
+                page.into_iter()
+                    .map(|e| event_store::StoredEvent { sealed: None, ..e }),
+            );
+        }
+        let store = Arc::new(TestStore::new(AppendMode::default()));
+        store.import_stored(events).await.expect("import the copy");
+        let registry = Registry::open(store.clone() as Arc<dyn EventStore>)
+            .await
+            .expect("open the copy");
+        let mut state = AppState::new(Arc::new(registry), Tokens::none());
+        state.tokens = Arc::clone(&self.state.tokens);
+        self.state = state;
+        self.store = store;
+        self.router = router(self.state.clone());
+        self
+    }
+
     /// The same registry served with other tokens.
     pub fn serving(mut self, tokens: Tokens) -> Self {
         self.state.tokens = Arc::new(tokens);

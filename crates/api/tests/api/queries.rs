@@ -406,6 +406,23 @@ async fn actors_are_shown_to_auditors_and_editors_only() {
             expected
         );
     }
+    // A copy of the log without the sealed bytes knows no actor, so no one
+    // is shown one, not even a principal.
+    let copy = h.anonymous_copy().await;
+    for token in [
+        None,
+        Some(copy.auditor.as_str()),
+        Some(copy.national.as_str()),
+    ] {
+        let (status, body) = copy.post(query, json!({}), token).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["data"]["revision"]["actor"], Value::Null, "{token:?}");
+        assert_eq!(
+            body["data"]["events"]["edges"][0]["node"]["actor"],
+            Value::Null,
+            "{token:?}"
+        );
+    }
 }
 
 #[tokio::test]
