@@ -32,7 +32,9 @@ impl From<RegistryError> for Failure {
         match error {
             // A log that cannot be decoded is a damaged store, which the
             // message names by position: the operator's to repair.
-            RegistryError::Store(_) | RegistryError::CatchUpTask(_) => {
+            RegistryError::Store(_)
+            | RegistryError::CatchUpTask(_)
+            | RegistryError::Codec(registry::codec::CodecError::NoRandomness(_)) => {
                 Failure::Internal(anyhow::Error::new(error))
             }
             other => Failure::User(other.to_string()),

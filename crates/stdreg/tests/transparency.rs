@@ -204,7 +204,7 @@ fn tampered_exports_fail_verification_naming_the_first_bad_position() {
         ),
         (
             "a field changed",
-            edit(&|l| l[4] = l[4].replacen("\"schema_version\":2", "\"schema_version\":1", 1)),
+            edit(&|l| l[4] = l[4].replacen("\"schema_version\":3", "\"schema_version\":2", 1)),
             "at position 5".into(),
         ),
         (

@@ -26,7 +26,7 @@
 //! | `ExpectedVersion::Exact(n)`| `StreamState::StreamRevision(n - 1)`                           |
 //! | `ExpectedVersion::Any`     | `StreamState::Any`                                             |
 //! | event id, data             | the KurrentDB event id and payload (binary content type)       |
-//! | event type, schema version, record time | the event's custom metadata (JSON)                |
+//! | event type, schema version, record time, sealed bytes (base64) | the event's custom metadata (JSON)                |
 //! | global log                 | `$all` filtered to streams with the prefix, in `$all` order    |
 //! | global position `n`        | the `n`-th event of that filtered `$all` read                  |
 //! | metadata record `K`        | the last event of stream `stdreg-metadata/{prefix}K` (outside the prefix); compare-and-set by expected revision |
