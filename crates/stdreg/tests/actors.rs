@@ -120,11 +120,23 @@ fn the_public_never_learns_who_recorded_what_and_every_copy_verifies() {
             let answer = server.graphql(ACTOR, json!({}), token);
             assert_eq!(answer["data"]["revision"]["actor"], expected, "{answer}");
         }
-        // The site's revision page names no actor.
+        // The site names no actor: pages, feeds and downloads.
         let (status, _, page) = http_get(&server.address, "/revisions/cn-2021-corr-1", &[]);
         assert_eq!(status, 200);
-        assert!(!names_the_editor(&page));
         assert!(!String::from_utf8_lossy(&page).contains("登记人"));
+        for path in [
+            "/revisions/cn-2021-corr-1",
+            "/feed.atom",
+            "/CN/feed.atom",
+            "/CN/2024-01-01",
+            "/CN/2024-01-01.json",
+            "/CN/2024-01-01.csv",
+            "/CN/2024-01-01/items/veteran-resettlement",
+        ] {
+            let (status, _, body) = http_get(&server.address, path, &[]);
+            assert_eq!(status, 200, "{path}");
+            assert!(!names_the_editor(&body), "{path} names the editor");
+        }
 
         let url = server.grpc_url.clone().expect("grpc url");
         ok(&["--data-dir", &anonymous, "mirror", "--from", &url, "--once"]);

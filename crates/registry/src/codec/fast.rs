@@ -27,25 +27,42 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::SCHEMA_VERSION;
 
-/// The context (its actor left empty), event and actor commitment of a
-/// stored record of type `stored_type` at the current schema version, or
-/// `None` when the bytes are not in the exact stored form (the general
-/// decoder then decides).
-pub(super) fn decode(data: &[u8], stored_type: &str) -> Option<(EventContext, Event, String)> {
+/// The first schema version this decoder reads. Versions 2 and 3 share the
+/// payload's form; 3 replaced the envelope's `actor` by `actor_commitment`.
+const FAST_SINCE: u32 = 2;
+
+/// The context, event and actor commitment of a stored record of type
+/// `stored_type` and schema version `schema_version` (2 or the current one),
+/// or `None` when the bytes are not in the exact stored form (the general
+/// decoder then decides). Version 2 names the actor in the context and has
+/// no commitment; from version 3 the actor is left empty, for the caller to
+/// take from the sealed bytes the commitment opens.
+pub(super) fn decode(
+    data: &[u8],
+    stored_type: &str,
+    schema_version: u32,
+) -> Option<(EventContext, Event, Option<String>)> {
+    if !(FAST_SINCE..=SCHEMA_VERSION).contains(&schema_version) {
+        return None;
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(data);
-    let decoded = EnvelopeSeed { stored_type }
-        .deserialize(&mut deserializer)
-        .ok()?;
+    let decoded = EnvelopeSeed {
+        stored_type,
+        schema_version,
+    }
+    .deserialize(&mut deserializer)
+    .ok()?;
     deserializer.end().ok()?;
     Some(decoded)
 }
 
 struct EnvelopeSeed<'s> {
     stored_type: &'s str,
+    schema_version: u32,
 }
 
 impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
-    type Value = (EventContext, Event, String);
+    type Value = (EventContext, Event, Option<String>);
 
     fn deserialize<D: de::Deserializer<'de>>(
         self,
@@ -69,7 +86,7 @@ fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T, key: &str) -> Resul
 }
 
 impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
-    type Value = (EventContext, Event, String);
+    type Value = (EventContext, Event, Option<String>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an event envelope")
@@ -80,7 +97,9 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
         let mut version = false;
         let mut revision: Option<RevisionId> = None;
         let mut effective_from: Option<NaiveDate> = None;
-        let mut commitment: Option<String> = None;
+        let committed = self.schema_version >= super::COMMITTED_ACTOR_SINCE;
+        // The actor in the clear (version 2), or its commitment (version 3 on).
+        let mut actor: Option<String> = None;
         let mut reason: Option<String> = None;
         let mut event: Option<Event> = None;
         while let Some(key) = map.next_key::<&str>()? {
@@ -93,14 +112,15 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                     typed = true;
                 }
                 "schema_version" if !version => {
-                    if map.next_value::<u32>()? != SCHEMA_VERSION {
+                    if map.next_value::<u32>()? != self.schema_version {
                         return Err(not_stored_form(key));
                     }
                     version = true;
                 }
                 "revision" => set_once(&mut revision, map.next_value()?, key)?,
                 "effective_from" => set_once(&mut effective_from, map.next_value()?, key)?,
-                "actor_commitment" => set_once(&mut commitment, map.next_value()?, key)?,
+                "actor" if !committed => set_once(&mut actor, map.next_value()?, key)?,
+                "actor_commitment" if committed => set_once(&mut actor, map.next_value()?, key)?,
                 "reason" => set_once(&mut reason, map.next_value()?, key)?,
                 // The payload is decoded by its type, so the type must come first.
                 "payload" if typed && event.is_none() => {
@@ -111,25 +131,32 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                 other => return Err(not_stored_form(other)),
             }
         }
-        match (version, revision, effective_from, commitment, reason, event) {
+        match (version, revision, effective_from, actor, reason, event) {
             (
                 true,
                 Some(revision),
                 Some(effective_from),
-                Some(commitment),
+                Some(actor),
                 Some(reason),
                 Some(event),
-            ) => Ok((
-                EventContext {
-                    revision,
-                    effective_from,
+            ) => {
+                let (actor, commitment) = if committed {
                     // Known only from the sealed bytes, which the caller checks.
-                    actor: String::new(),
-                    reason,
-                },
-                event,
-                commitment,
-            )),
+                    (String::new(), Some(actor))
+                } else {
+                    (actor, None)
+                };
+                Ok((
+                    EventContext {
+                        revision,
+                        effective_from,
+                        actor,
+                        reason,
+                    },
+                    event,
+                    commitment,
+                ))
+            }
             _ => Err(not_stored_form("envelope")),
         }
     }
@@ -570,61 +597,84 @@ mod tests {
     const SALT: super::super::Salt = [7; super::super::SALT_BYTES];
     const ACTOR: &str = "import";
 
-    fn stored(event_type: &str, data: &str, sealed: Option<Vec<u8>>) -> StoredEvent {
+    fn stored(version: u32, event_type: &str, data: &str, sealed: Option<Vec<u8>>) -> StoredEvent {
         StoredEvent {
             event_id: Uuid::from_u128(7),
             stream: StreamId::new("standard-CN"),
             stream_position: 0,
             global_position: 1,
             event_type: event_type.into(),
-            schema_version: super::SCHEMA_VERSION,
+            schema_version: version,
             data: data.as_bytes().to_vec(),
             recorded_at: DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap(),
             sealed,
         }
     }
 
-    /// The fast path's answer, if it gives one, is the general decoder's,
-    /// with the sealed bytes and without (the actor then unknown).
-    fn agrees(event_type: &str, data: &str) -> bool {
-        let fast = super::decode(data.as_bytes(), event_type);
+    /// The fast path's answer at schema `version`, if it gives one, is the
+    /// general decoder's, with the sealed bytes and without (the actor of
+    /// version 3 then unknown; version 2 with sealed bytes refused by both).
+    fn agrees_at(version: u32, event_type: &str, data: &str) -> bool {
+        let Some((context, event, commitment)) =
+            super::decode(data.as_bytes(), event_type, version)
+        else {
+            return false;
+        };
+        let committed = version >= super::super::COMMITTED_ACTOR_SINCE;
         for sealed in [Some(super::super::sealed_bytes(ACTOR, &SALT)), None] {
             let known = sealed.is_some();
-            let stored = stored(event_type, data, sealed);
+            let stored = stored(version, event_type, data, sealed);
             let general = decode_general(&stored, domain::ids::Jurisdiction::national());
             let decoded = super::super::decode(&stored);
-            if let Some((context, event, commitment)) = &fast {
-                let (_, general) = general.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
-                let (_, decoded) = decoded.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
+            if known && !committed {
+                assert!(general.is_err() && decoded.is_err(), "{data}");
+                continue;
+            }
+            let (_, general) = general.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
+            let (_, decoded) = decoded.unwrap_or_else(|e| panic!("{event_type}: {e}: {data}"));
+            assert_eq!(
+                (&general.context, &general.event),
+                (&decoded.context, &decoded.event),
+                "{data}"
+            );
+            assert_eq!(general.event, event, "{data}");
+            assert_eq!(
+                (
+                    &general.context.revision,
+                    general.context.effective_from,
+                    &general.context.reason
+                ),
+                (&context.revision, context.effective_from, &context.reason),
+                "{data}"
+            );
+            if committed {
                 assert_eq!(
                     commitment,
-                    &super::super::actor_commitment(&SALT, ACTOR),
+                    Some(super::super::actor_commitment(&SALT, ACTOR)),
                     "{data}"
                 );
                 assert_eq!(
                     context.actor, "",
                     "the fast path leaves the actor to the caller"
                 );
-                let want_actor = if known { ACTOR } else { "" };
-                assert_eq!(general.context.actor, want_actor, "{data}");
                 assert_eq!(
-                    (&general.context, &general.event),
-                    (&decoded.context, &decoded.event),
+                    general.context.actor,
+                    if known { ACTOR } else { "" },
                     "{data}"
                 );
-                assert_eq!(&general.event, event, "{data}");
+            } else {
+                assert_eq!(commitment, None, "{data}");
                 assert_eq!(
-                    (
-                        &general.context.revision,
-                        general.context.effective_from,
-                        &general.context.reason
-                    ),
-                    (&context.revision, context.effective_from, &context.reason),
-                    "{data}"
+                    (context.actor.as_str(), general.context.actor.as_str()),
+                    (ACTOR, ACTOR)
                 );
             }
         }
-        fast.is_some()
+        true
+    }
+
+    fn agrees(event_type: &str, data: &str) -> bool {
+        agrees_at(super::SCHEMA_VERSION, event_type, data)
     }
 
     #[test]
@@ -633,6 +683,37 @@ mod tests {
             assert!(
                 agrees(event_type, data.trim_end()),
                 "{event_type} left the fast path"
+            );
+        }
+    }
+
+    /// Logs recorded before version 3 start as fast: version 2 takes the
+    /// fast path too, with its actor in the clear and never a commitment.
+    #[test]
+    fn version_2_golden_events_take_the_fast_path_to_the_same_event() {
+        for (event_type, _) in GOLDEN {
+            let path = format!(
+                "{}/tests/golden/{event_type}.v2.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let data = std::fs::read_to_string(&path).unwrap();
+            let data = data.trim_end();
+            assert!(
+                agrees_at(2, event_type, data),
+                "{event_type} v2 left the fast path"
+            );
+            let committed = data.replacen(
+                "\"actor\":\"import\"",
+                &format!(
+                    "\"actor_commitment\":\"{}\"",
+                    super::super::actor_commitment(&SALT, ACTOR)
+                ),
+                1,
+            );
+            assert!(!agrees_at(2, event_type, &committed), "{committed}");
+            assert!(
+                !agrees_at(1, event_type, data),
+                "version 1 is the general decoder's"
             );
         }
     }
