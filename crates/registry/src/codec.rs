@@ -318,14 +318,21 @@ pub fn encode_with_salt(event: &NewDomainEvent, event_id: Uuid, salt: &Salt) -> 
 /// sealed bytes name when they match the commitment, empty (not known to
 /// this copy of the log) when it has none.
 fn unseal(stored: &StoredEvent, commitment: &str) -> Result<String, CodecError> {
-    let Some(bytes) = &stored.sealed else {
-        return Ok(String::new());
-    };
     let undecodable = |message: String| CodecError::Undecodable {
         position: stored.global_position,
         event_type: stored.event_type.clone(),
         schema_version: stored.schema_version,
         message,
+    };
+    // A commitment no actor could open is damage, whether or not this copy
+    // holds the sealed bytes.
+    if commitment.len() != 64 || !commitment.bytes().all(|b| HEX.contains(&b)) {
+        return Err(undecodable(
+            "its actor_commitment is not 64 lowercase hexadecimal digits".into(),
+        ));
+    }
+    let Some(bytes) = &stored.sealed else {
+        return Ok(String::new());
     };
     let sealed = open_sealed(bytes).map_err(undecodable)?;
     if !commits_to(commitment, &sealed.salt, &sealed.actor) {

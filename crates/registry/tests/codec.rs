@@ -343,6 +343,16 @@ fn sealed_bytes_that_do_not_match_are_refused() {
             "needs an actor_commitment",
         ),
         (
+            "a commitment that is not a SHA-256 in hex",
+            stored(
+                "aspect_defined",
+                SCHEMA_VERSION,
+                text.replace(&commitment, &commitment.to_uppercase())
+                    .into_bytes(),
+            ),
+            "64 lowercase hexadecimal digits",
+        ),
+        (
             "a commitment in version 2",
             stored(
                 "aspect_defined",
