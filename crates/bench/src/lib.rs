@@ -211,10 +211,20 @@ pub struct GenerationFigures {
     pub coverage: Coverage,
 }
 
-/// From process start to a registry ready to answer, with the log on disk.
+/// From process start to a registry ready to answer, with the log on disk:
+/// indexing the whole log, then restoring the index snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct ColdStart {
     pub events: u64,
+    pub rebuilt: Starts,
+    pub from_snapshot: Starts,
+    /// Bytes of the index snapshot.
+    pub snapshot_bytes: u64,
+}
+
+/// Timed starts of one kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct Starts {
     pub runs_seconds: Vec<f64>,
     pub median_seconds: f64,
 }
@@ -488,19 +498,40 @@ async fn measure_in_child(
         .map_err(|e| Error::Child(format!("unreadable figures: {e}")))
 }
 
-/// Starts `stdreg` on the data directory with a command that opens the registry and exits.
+/// Starts `stdreg` on the data directory with a command that opens the
+/// registry and exits: without an index snapshot, then with one.
 async fn cold_starts(
     children: &Children,
     data_dir: &Path,
     events: u64,
 ) -> Result<ColdStart, Error> {
+    let snapshot = data_dir.join(registry::snapshot::SNAPSHOT_FILE);
+    match std::fs::remove_file(&snapshot) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
+    let rebuilt = starts(children, data_dir, &["log", "--limit", "1"]).await?;
+    starts(children, data_dir, &["snapshot"]).await?;
+    let snapshot_bytes = std::fs::metadata(&snapshot)?.len();
+    let from_snapshot = starts(children, data_dir, &["log", "--limit", "1"]).await?;
+    Ok(ColdStart {
+        events,
+        rebuilt,
+        from_snapshot,
+        snapshot_bytes,
+    })
+}
+
+/// Runs `stdreg --data-dir DIR ARGS` [`COLD_STARTS`] times (once for anything but a start).
+async fn starts(children: &Children, data_dir: &Path, args: &[&str]) -> Result<Starts, Error> {
+    let runs = if args[0] == "log" { COLD_STARTS } else { 1 };
     let mut runs_seconds = Vec::new();
-    for _ in 0..COLD_STARTS {
+    for _ in 0..runs {
         let started = Instant::now();
         let mut child = tokio::process::Command::new(&children.exe)
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["log", "--limit", "1"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -510,14 +541,16 @@ async fn cold_starts(
             .await
             .map_err(|_| Error::Child(format!("no exit within {CHILD_TIMEOUT_SECS} s")))??;
         if !status.success() {
-            return Err(Error::Child(format!("cold start exited with {status}")));
+            return Err(Error::Child(format!(
+                "`stdreg {}` exited with {status}",
+                args.join(" ")
+            )));
         }
         runs_seconds.push(started.elapsed().as_secs_f64());
     }
     let mut sorted = runs_seconds.clone();
     sorted.sort_by(f64::total_cmp);
-    Ok(ColdStart {
-        events,
+    Ok(Starts {
         median_seconds: sorted[sorted.len() / 2],
         runs_seconds,
     })

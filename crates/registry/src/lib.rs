@@ -12,6 +12,7 @@ pub mod query;
 pub mod search;
 mod service;
 mod signing;
+pub mod snapshot;
 pub mod verifiable;
 pub mod view;
 

@@ -139,19 +139,6 @@ pub fn permalink(
     }
 }
 
-/// Ingests one append into the timeline and brings the search index up to date with it.
-pub(crate) fn ingest(
-    timeline: &mut Timeline,
-    index: &mut SearchIndex,
-    jurisdiction: &Jurisdiction,
-    batch: Vec<RecordedEvent>,
-) {
-    timeline.ingest(jurisdiction, batch);
-    if let Some(standard) = timeline.standard(jurisdiction) {
-        index.update(standard);
-    }
-}
-
 /// Ingests the appends of a page into the timeline, standards on up to
 /// `workers` threads, each thread also working out what its appends bring to
 /// the search index; the index then takes them in log order.

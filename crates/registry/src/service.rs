@@ -155,6 +155,8 @@ pub struct Registry {
     pub(crate) revision_cache: std::sync::RwLock<Arc<crate::query::RevisionIndex>>,
     /// Threads that index the standards of one page of the log at once.
     index_workers: usize,
+    /// The index snapshot being restored, how the index started, where to save the next.
+    pub(crate) snapshots: std::sync::Mutex<crate::snapshot::Snapshots>,
 }
 
 /// The calendar the standards are published in: China Standard Time (UTC+8, no daylight saving).
@@ -166,12 +168,15 @@ pub fn today(now: DateTime<Utc>) -> NaiveDate {
 impl Registry {
     /// Opens the registry on a store and indexes the whole log.
     pub async fn open(store: Arc<dyn EventStore>) -> Result<Self, RegistryError> {
-        Self::open_with_witness(store, Witness::default()).await
+        Self::open_with_witness(store, Witness::default(), None).await
     }
 
+    /// Opens the registry; with `data_dir`, restores the search index from
+    /// the index snapshot there when it is one of this log (`crate::snapshot`).
     pub(crate) async fn open_with_witness(
         store: Arc<dyn EventStore>,
         witness: Witness,
+        data_dir: Option<&std::path::Path>,
     ) -> Result<Self, RegistryError> {
         let registry = Self {
             store,
@@ -182,8 +187,11 @@ impl Registry {
             witness,
             revision_cache: Default::default(),
             index_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            snapshots: Default::default(),
         };
+        registry.open_snapshot(data_dir);
         registry.catch_up().await?;
+        registry.settle_snapshot().await?;
         Ok(registry)
     }
 
@@ -268,22 +276,45 @@ impl Registry {
                 Some((_, events)) => events.first().map_or(next, |e| e.global_position) - 1,
                 None => next - 1,
             };
-            {
-                let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
-                let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
-                crate::search::ingest_all(&mut timeline, &mut search, batches, self.index_workers);
-            }
+            self.index_batches(batches);
             self.indexed.send_replace(indexed);
         }
-        if let Some((jurisdiction, batch)) = held {
-            {
-                let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
-                let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
-                crate::search::ingest(&mut timeline, &mut search, &jurisdiction, batch);
-            }
+        if let Some(held) = held {
+            self.index_batches(vec![held]);
             self.indexed.send_replace(next - 1);
         }
         Ok(next - 1)
+    }
+
+    /// Empties the timeline and the search index, for a catch-up to index the whole log again.
+    pub(crate) fn forget_index(&self) {
+        let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
+        let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
+        *timeline = Timeline::new();
+        *search = search::SearchIndex::default();
+    }
+
+    /// Indexes appends of the log, in log order: the timeline, then the
+    /// search index, except for appends a snapshot being restored covers.
+    fn index_batches(&self, mut batches: Vec<(Jurisdiction, Vec<RecordedEvent>)>) {
+        let mut timeline = self.timeline.write().unwrap_or_else(|e| e.into_inner());
+        let mut search = self.search.write().unwrap_or_else(|e| e.into_inner());
+        let mut snapshots = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(size) = snapshots.restoring() {
+            let cut = batches.partition_point(|(_, batch)| {
+                batch.last().is_some_and(|e| e.global_position <= size)
+            });
+            let rest = batches.split_off(cut);
+            timeline.ingest_all(batches, self.index_workers, |_| ());
+            // The snapshot's position is reached, or passed by an append that begins before it.
+            if (timeline.last_global_position() == size || !rest.is_empty())
+                && let Some(index) = snapshots.restore(&timeline, &self.merkle())
+            {
+                *search = index;
+            }
+            batches = rest;
+        }
+        crate::search::ingest_all(&mut timeline, &mut search, batches, self.index_workers);
     }
 
     /// Reads the page from `from` on and computes what indexing it needs, in a task of its own.
@@ -320,7 +351,10 @@ impl Registry {
         let mut retry = FOLLOW_RETRY_MIN;
         loop {
             match self.catch_up().await {
-                Ok(_) => retry = FOLLOW_RETRY_MIN,
+                Ok(_) => {
+                    retry = FOLLOW_RETRY_MIN;
+                    self.save_snapshot_if_due().await;
+                }
                 Err(RegistryError::Store(error)) => {
                     tracing::warn!(%error, ?retry, "catching up with the log failed; retrying");
                     tokio::select! {

@@ -220,7 +220,7 @@ impl Registry {
         store: Arc<dyn EventStore>,
         record: LeafRecord,
     ) -> Result<Self, RegistryError> {
-        Self::open_with_witness(store, Witness::recording(record)).await
+        Self::open_with_witness(store, Witness::recording(record), None).await
     }
 
     /// The Merkle tree over every event indexed so far. Hold it briefly.
@@ -257,11 +257,12 @@ pub async fn open_verified(
     let tampered = tampered_in(data_dir);
     let checkpoints = Checkpoints::open(Arc::clone(&store), data_dir, key).await?;
     let record = LeafRecord::open(data_dir)?;
-    let registry = Registry::open_recording(store, record)
+    let registry = Registry::open_with_witness(store, Witness::recording(record), Some(data_dir))
         .await
         .map_err(&tampered)?;
     checkpoints.check(&registry).map_err(&tampered)?;
     checkpoints.sign(&registry).await.map_err(&tampered)?;
+    registry.keep_snapshot(data_dir).await;
     Ok((registry, checkpoints))
 }
 
@@ -280,7 +281,7 @@ pub async fn open_existing(
         Some(record) => Witness::recording(record),
         None => Witness::default(),
     };
-    let registry = Registry::open_with_witness(store, witness)
+    let registry = Registry::open_with_witness(store, witness, Some(data_dir))
         .await
         .map_err(&tampered)?;
     if let Some(checkpoints) = &checkpoints {

@@ -63,7 +63,8 @@ pub fn is_han(c: char) -> bool {
 
 /// Letters and digits that are not Han: they make words.
 pub fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() && !is_han(c)
+    // The cheap range test first: most indexed characters are Han.
+    !is_han(c) && c.is_alphanumeric()
 }
 
 impl Analyzer for Grams {

@@ -22,32 +22,32 @@ use crate::{
 /// The search index of a registry.
 #[derive(Debug)]
 pub struct SearchIndex {
-    analyzer: Box<dyn Analyzer>,
-    standards: Vec<StandardEntry>,
-    standard_keys: FxHashMap<Jurisdiction, u32>,
-    items: Vec<ItemEntry>,
-    item_keys: FxHashMap<(u32, ItemId), u32>,
-    terms: FxHashMap<Term, u32>,
+    pub(crate) analyzer: Box<dyn Analyzer>,
+    pub(crate) standards: Vec<StandardEntry>,
+    pub(crate) standard_keys: FxHashMap<Jurisdiction, u32>,
+    pub(crate) items: Vec<ItemEntry>,
+    pub(crate) item_keys: FxHashMap<(u32, ItemId), u32>,
+    pub(crate) terms: FxHashMap<Term, u32>,
     /// Per term, the items whose text held it in some version.
-    postings: Vec<RoaringBitmap>,
+    pub(crate) postings: Vec<RoaringBitmap>,
 }
 
 #[derive(Debug)]
-struct StandardEntry {
-    jurisdiction: Jurisdiction,
-    items: RoaringBitmap,
+pub(crate) struct StandardEntry {
+    pub(crate) jurisdiction: Jurisdiction,
+    pub(crate) items: RoaringBitmap,
     /// The versions indexed last by a full walk, to find where the next generation differs.
-    indexed: Vec<Arc<Snapshot>>,
+    pub(crate) indexed: Vec<Arc<Snapshot>>,
     /// The standard's ingest (`Refolded::ingest`) the index has seen.
-    ingest: u64,
+    pub(crate) ingest: u64,
 }
 
 #[derive(Debug)]
-struct ItemEntry {
-    standard: u32,
-    id: ItemId,
+pub(crate) struct ItemEntry {
+    pub(crate) standard: u32,
+    pub(crate) id: ItemId,
     /// Texts already indexed for this item: each distinct text is analysed once.
-    seen: FxHashSet<Text>,
+    pub(crate) seen: FxHashSet<Text>,
 }
 
 /// What one ingest of a standard brings to the index ([`SearchIndex::changes`]).

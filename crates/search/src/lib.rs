@@ -13,10 +13,12 @@
 
 pub mod analyzer;
 mod hits;
+mod image;
 mod index;
 pub mod query;
 
 pub use hits::{Fragment, Snippet};
+pub use image::{IMAGE_VERSION, ImageError};
 pub use index::{Changes, IndexStats, SearchIndex};
 pub use query::Query;
 

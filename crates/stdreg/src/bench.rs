@@ -47,6 +47,9 @@ pub struct BenchArgs {
     /// Measure rebuild and time travel on this store file and print the figures as JSON (used by the bench itself).
     #[arg(long, hide = true)]
     pub child_db: Option<PathBuf>,
+    /// Write the synthetic log of the first --sizes into a new data directory and exit, to time a start on it (`stdreg --data-dir DIR log --limit 1`).
+    #[arg(long, hide = true)]
+    pub write_store: Option<PathBuf>,
     /// Run one HTTP load level against this address and print the figures as JSON (used by the bench itself).
     #[arg(long, hide = true)]
     pub child_load: Option<SocketAddr>,
@@ -85,6 +88,27 @@ pub async fn run(args: &BenchArgs, json: bool) -> Result<(), Failure> {
         let line = serde_json::to_string(&figures)
             .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?;
         crate::commands::print(&format!("{line}\n"))?;
+        return Ok(());
+    }
+    if let Some(dir) = &args.write_store {
+        let size = args
+            .sizes
+            .first()
+            .copied()
+            .unwrap_or(bench::limits::SIZES_QUICK[0]);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::User(format!("cannot create {}: {e}", dir.display())))?;
+        let generated = bench::generate_events(args.seed, size, config.threads).map_err(failed)?;
+        let events = bench::load(
+            &dir.join(crate::store::EMBEDDED_FILE),
+            generated.prefix(size),
+        )
+        .await
+        .map_err(failed)?;
+        crate::commands::print(&format!(
+            "{events} synthetic events written to {}\n",
+            dir.display()
+        ))?;
         return Ok(());
     }
     if let Some(address) = args.child_load {

@@ -237,6 +237,8 @@ pub enum Command {
     Witness(crate::witness::WitnessArgs),
     /// Manage the bearer tokens `stdreg serve --tokens FILE` accepts for mutations.
     Token(crate::token::TokenArgs),
+    /// Save the index snapshot now (docs/operations.md): the next start restores the search index from it instead of analysing every text of the log; `serve` keeps one by itself.
+    Snapshot,
     /// Copy the whole event log into another, empty store (e.g. SQLite to PostgreSQL) and verify the copy.
     Migrate {
         /// Store to copy from: a data directory, sqlite://FILE or postgres://…

@@ -185,6 +185,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         | Command::Witness(_) => Err(Failure::Internal(anyhow::anyhow!(
             "serve, token, keygen, witness and mirror are run before a store is opened"
         ))),
+        Command::Snapshot => save_snapshot(&registry, &global.data_dir, json).await,
         Command::Migrate { .. } | Command::Verify { .. } => Err(Failure::Internal(
             anyhow::anyhow!("this command is run before a store is opened"),
         )),
@@ -237,6 +238,40 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         checkpoints.sign(&registry).await?;
     }
     outcome
+}
+
+/// Saves the index snapshot of an existing registry (read-only ones too: it
+/// is not part of the log, and every server keeps its own).
+async fn save_snapshot(registry: &Registry, data_dir: &Path, json: bool) -> Result<(), Failure> {
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        Failure::User(format!(
+            "cannot create data directory {}: {e}; choose another with --data-dir",
+            data_dir.display()
+        ))
+    })?;
+    if registry
+        .store()
+        .head_position()
+        .await
+        .map_err(|e| Failure::Internal(e.into()))?
+        == 0
+    {
+        return Err(Failure::User(
+            "the log is empty: there is nothing to index yet".into(),
+        ));
+    }
+    let events = registry.save_index_snapshot(data_dir).await?;
+    let path = data_dir.join(registry::snapshot::SNAPSHOT_FILE);
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if json {
+        let line = serde_json::json!({ "path": path, "events": events, "bytes": bytes });
+        print(&format!("{line}\n"))
+    } else {
+        print(&format!(
+            "index snapshot of {events} events saved to {} ({bytes} bytes)\n",
+            path.display()
+        ))
+    }
 }
 
 /// Whether a command may create a registry: those that record may, those
