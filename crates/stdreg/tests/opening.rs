@@ -5,7 +5,8 @@ mod support;
 
 use support::Scratch;
 
-/// The commands that only read, each as a user would type it.
+/// The commands that only read, each as a user would type it (`snapshot`
+/// writes the index snapshot of a registry that exists, and nothing else).
 const READ_ONLY: &[&[&str]] = &[
     &["edition", "CN"],
     &["item", "radio-listening"],
@@ -18,6 +19,7 @@ const READ_ONLY: &[&[&str]] = &[
     &["compliance-summary", "CN"],
     &["verify"],
     &["export"],
+    &["snapshot"],
 ];
 
 #[test]
@@ -64,7 +66,10 @@ fn reading_an_existing_registry_creates_no_key_or_leaf_record() {
     for file in ["log-key", "log-key.pub", "log-leaves", "checkpoint"] {
         std::fs::remove_file(data.join(file)).expect("remove a data directory file");
     }
-    for command in READ_ONLY.iter().filter(|c| !matches!(c[0], "verify")) {
+    for command in READ_ONLY
+        .iter()
+        .filter(|c| !matches!(c[0], "verify" | "snapshot"))
+    {
         scratch.ok(command);
     }
     let mut left: Vec<String> = std::fs::read_dir(&data)
@@ -143,4 +148,41 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
         assert_eq!(stderr, "", "{args:?}");
     }
+}
+
+#[test]
+fn a_saved_index_snapshot_is_used_and_a_damaged_one_is_rebuilt_with_a_warning() {
+    let scratch = Scratch::imported();
+    let search = ["search", "服务", "--history", "--first", "100"];
+    let rebuilt = scratch.json(&search);
+    let saved = scratch.json(&["snapshot"]);
+    let events = saved["events"].as_u64().expect("events covered");
+    assert!(events > 0, "{saved}");
+    let file = scratch.data().join("index-snapshot");
+    assert!(file.is_file());
+
+    let out = scratch.run(&["search", "服务", "--history", "--first", "100", "--json"]);
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(restored, rebuilt);
+
+    let mut bytes = std::fs::read(&file).expect("snapshot");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&file, bytes).expect("damaged");
+    let out = scratch.run(&["search", "服务", "--history", "--first", "100", "--json"]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("warning: the index snapshot was not used")
+            && stderr.contains("checksum"),
+        "{stderr}"
+    );
+    let again: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(again, rebuilt);
 }
