@@ -214,14 +214,14 @@ fn holder<'t>(
 ) -> Result<&'t StandardTimeline, QueryError> {
     match jurisdiction {
         Some(j) => standard(timeline, j),
-        None => match timeline.item_jurisdictions(item) {
+        None => match timeline.item_jurisdictions(item).as_slice() {
             [] => Err(QueryError::UnknownItem(item.clone())),
             [one] => standard(timeline, one),
             many => Err(QueryError::AmbiguousItem {
                 item: item.clone(),
                 standards: many
                     .iter()
-                    .map(Jurisdiction::as_str)
+                    .map(|j| j.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
             }),

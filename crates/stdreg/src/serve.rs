@@ -52,7 +52,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// The `--cors-origins` list as the API takes it.
 /// Who receives events' sealed bytes over gRPC: the callers GraphQL shows
 /// actors to (a token's principal), by the same tokens; the public does not,
 /// and a token the API would not accept is refused, not served as public.
@@ -67,6 +66,7 @@ fn sealed_access(tokens: Arc<api::auth::Tokens>) -> grpc::SealedAccess {
     })
 }
 
+/// The `--cors-origins` list as the API takes it.
 fn cors(origins: &[String]) -> Result<api::Cors, Failure> {
     let origins: Vec<&str> = origins
         .iter()

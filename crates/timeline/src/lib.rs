@@ -430,7 +430,9 @@ type Job<'a> = (&'a mut StandardTimeline, Vec<(usize, Vec<RecordedEvent>)>);
 pub struct Timeline {
     standards: BTreeMap<Jurisdiction, StandardTimeline>,
     revisions: BTreeMap<RevisionId, Jurisdiction>,
-    items: BTreeMap<ItemId, Vec<Jurisdiction>>,
+    /// Per item id, the standards that introduced an item of that id (a set:
+    /// the same id is common across local standards, and a list grew slow to search).
+    items: BTreeMap<ItemId, BTreeSet<Jurisdiction>>,
     last_global_position: u64,
 }
 
@@ -538,7 +540,7 @@ impl Timeline {
                 Event::ItemIntroduced { item } | Event::LocalItemAdded { item, .. } => {
                     let holders = self.items.entry(item.id.clone()).or_default();
                     if !holders.contains(jurisdiction) {
-                        holders.push(jurisdiction.clone());
+                        holders.insert(jurisdiction.clone());
                     }
                 }
                 _ => {}
@@ -564,8 +566,11 @@ impl Timeline {
         self.revisions.get(revision)
     }
 
-    /// Standards that hold an item of this id (item ids are unique within a standard).
-    pub fn item_jurisdictions(&self, item: &ItemId) -> &[Jurisdiction] {
-        self.items.get(item).map_or(&[], |v| v.as_slice())
+    /// Standards that hold an item of this id (item ids are unique within a
+    /// standard), by code.
+    pub fn item_jurisdictions(&self, item: &ItemId) -> Vec<&Jurisdiction> {
+        self.items
+            .get(item)
+            .map_or(Vec::new(), |s| s.iter().collect())
     }
 }
