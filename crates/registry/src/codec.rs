@@ -250,15 +250,20 @@ impl ActorEntry {
     }
 }
 
-/// The actor commitment of a stored event, if its schema version has one
-/// (`None` for versions that name the actor in the clear).
-pub fn stored_commitment(stored: &StoredEvent) -> Result<Option<String>, CodecError> {
-    let undecodable = |message: String| CodecError::Undecodable {
+/// The error for `stored` that cannot be decoded, saying why.
+fn undecodable(stored: &StoredEvent) -> impl Fn(String) -> CodecError + Copy + '_ {
+    move |message| CodecError::Undecodable {
         position: stored.global_position,
         event_type: stored.event_type.clone(),
         schema_version: stored.schema_version,
         message,
-    };
+    }
+}
+
+/// The actor commitment of a stored event, if its schema version has one
+/// (`None` for versions that name the actor in the clear).
+pub fn stored_commitment(stored: &StoredEvent) -> Result<Option<String>, CodecError> {
+    let undecodable = undecodable(stored);
     let envelope: StoredEnvelope =
         serde_json::from_slice(&stored.data).map_err(|e| undecodable(e.to_string()))?;
     Ok(envelope.actor_commitment.map(std::borrow::Cow::into_owned))
@@ -318,12 +323,7 @@ pub fn encode_with_salt(event: &NewDomainEvent, event_id: Uuid, salt: &Salt) -> 
 /// sealed bytes name when they match the commitment, empty (not known to
 /// this copy of the log) when it has none.
 fn unseal(stored: &StoredEvent, commitment: &str) -> Result<String, CodecError> {
-    let undecodable = |message: String| CodecError::Undecodable {
-        position: stored.global_position,
-        event_type: stored.event_type.clone(),
-        schema_version: stored.schema_version,
-        message,
-    };
+    let undecodable = undecodable(stored);
     // A commitment no actor could open is damage, whether or not this copy
     // holds the sealed bytes.
     if commitment.len() != 64 || !commitment.bytes().all(|b| HEX.contains(&b)) {
@@ -374,12 +374,7 @@ fn decode_general(
     stored: &StoredEvent,
     jurisdiction: Jurisdiction,
 ) -> Result<(Jurisdiction, RecordedEvent), CodecError> {
-    let undecodable = |message: String| CodecError::Undecodable {
-        position: stored.global_position,
-        event_type: stored.event_type.clone(),
-        schema_version: stored.schema_version,
-        message,
-    };
+    let undecodable = undecodable(stored);
     let envelope: StoredEnvelope =
         serde_json::from_slice(&stored.data).map_err(|e| undecodable(e.to_string()))?;
     if envelope.schema_version > SCHEMA_VERSION {

@@ -237,10 +237,11 @@ impl Registry {
     /// started, and rebuilds the search index if a snapshot it counted on
     /// was not restored.
     pub(crate) async fn settle_snapshot(&self) -> Result<(), RegistryError> {
+        // Taken before the snapshots' lock: catch-up takes them the other way round.
+        let held = self.timeline().last_global_position();
         let rebuild = {
             let mut snapshots = self.snapshots();
             if let Some(saved) = snapshots.pending.take() {
-                let held = self.timeline().last_global_position();
                 snapshots.refused = Some(Refused {
                     path: saved.path,
                     reason: format!(
@@ -265,7 +266,7 @@ impl Registry {
                     if let Some(IndexStart::Snapshot { position }) = snapshots.start {
                         tracing::info!(
                             position,
-                            indexed = self.timeline().last_global_position(),
+                            indexed = held,
                             "search index restored from the index snapshot"
                         );
                     }
