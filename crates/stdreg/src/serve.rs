@@ -52,6 +52,22 @@ pub enum LogFormat {
     Json,
 }
 
+/// Listens on `address` (given with `flag`) and says where, or why it cannot.
+pub(crate) async fn bind(
+    address: &str,
+    flag: &str,
+) -> Result<(TcpListener, std::net::SocketAddr), Failure> {
+    let listener = TcpListener::bind(address).await.map_err(|e| {
+        Failure::User(format!(
+            "cannot listen on {address}: {e}; choose another address with {flag}"
+        ))
+    })?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::Internal(e.into()))?;
+    Ok((listener, local))
+}
+
 /// Who receives events' sealed bytes over gRPC: the callers GraphQL shows
 /// actors to (a token's principal), by the same tokens; the public does not,
 /// and a token the API would not accept is refused, not served as public.
@@ -209,21 +225,9 @@ pub async fn run(args: &ServeArgs, global: &Global) -> Result<(), Failure> {
         .sign(&registry)
         .await
         .map_err(|e| Failure::Internal(e.into()))?;
-    let listener = TcpListener::bind(&args.listen).await.map_err(|e| {
-        Failure::User(format!(
-            "cannot listen on {}: {e}; choose another address with --listen",
-            args.listen
-        ))
-    })?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| Failure::Internal(e.into()))?;
+    let (listener, address) = bind(&args.listen, "--listen").await?;
     let grpc_listener = match &args.grpc_listen {
-        Some(listen) => Some(TcpListener::bind(listen).await.map_err(|e| {
-            Failure::User(format!(
-                "cannot listen on {listen}: {e}; choose another address with --grpc-listen"
-            ))
-        })?),
+        Some(listen) => Some(bind(listen, "--grpc-listen").await?.0),
         None => None,
     };
     // A closed standard output (the reader went away) must not stop the server.

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use transparency::{CosignerSigner, NoteVerifier};
 
@@ -68,15 +67,7 @@ pub async fn run(args: &WitnessArgs) -> Result<(), Failure> {
     let public = signer.verifier();
     let state = witness::Witness::open(signer, logs, &args.state)
         .map_err(|e| Failure::User(e.to_string()))?;
-    let listener = TcpListener::bind(&args.listen).await.map_err(|e| {
-        Failure::User(format!(
-            "cannot listen on {}: {e}; choose another address with --listen",
-            args.listen
-        ))
-    })?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| Failure::Internal(e.into()))?;
+    let (listener, address) = crate::serve::bind(&args.listen, "--listen").await?;
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "witness key: {public}");
     let _ = writeln!(stdout, "witness listening on http://{address}");

@@ -16,12 +16,11 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, VerifyingKey};
 
 use crate::TransparencyError;
 use crate::note::{
-    PRIVATE_PREFIX, SIGNATURE_PREFIX, check_name, key_id_of, key_text_of, note_parts,
-    parse_key_fields_of,
+    NamedKey, SIGNATURE_PREFIX, key_id_of, key_text_of, note_parts, parse_key_fields_of,
 };
 
 /// Signature type byte of Ed25519 `cosignature/v1` in the signed-note format.
@@ -35,89 +34,49 @@ fn message(body: &str, timestamp: u64) -> String {
 }
 
 /// A witness's signing key, with its name.
-#[derive(Clone)]
-pub struct CosignerSigner {
-    name: String,
-    id: [u8; 4],
-    key: SigningKey,
-}
-
-impl fmt::Debug for CosignerSigner {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CosignerSigner")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
-}
+#[derive(Debug, Clone)]
+pub struct CosignerSigner(NamedKey);
 
 impl CosignerSigner {
     /// A key from 32 random bytes (the caller draws them: this crate does no I/O).
     pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, TransparencyError> {
-        check_name(name)?;
-        let key = SigningKey::from_bytes(&seed);
-        Ok(Self {
-            name: name.to_owned(),
-            id: key_id_of(
-                name,
-                ALGORITHM_COSIGNATURE_V1,
-                key.verifying_key().as_bytes(),
-            ),
-            key,
-        })
+        NamedKey::from_seed(name, seed, ALGORITHM_COSIGNATURE_V1).map(Self)
     }
 
     /// Reads `PRIVATE+KEY+<name>+<key id>+<base64(0x04 ‖ seed)>`.
     pub fn parse(text: &str) -> Result<Self, TransparencyError> {
-        let rest = text.trim().strip_prefix(PRIVATE_PREFIX).ok_or_else(|| {
-            TransparencyError::MalformedKey("a signing key starts with PRIVATE+KEY+".into())
-        })?;
-        let (name, id, seed) = parse_key_fields_of(rest, ALGORITHM_COSIGNATURE_V1)?;
-        let signer = Self::from_seed(&name, seed)?;
-        if signer.id != id {
-            return Err(TransparencyError::MalformedKey(
-                "the key id does not match the key".into(),
-            ));
-        }
-        Ok(signer)
+        NamedKey::parse(text, ALGORITHM_COSIGNATURE_V1).map(Self)
     }
 
     /// The signing key in the form [`CosignerSigner::parse`] reads. Secret.
     pub fn to_private_text(&self) -> String {
-        format!(
-            "{PRIVATE_PREFIX}{}",
-            key_text_of(
-                &self.name,
-                ALGORITHM_COSIGNATURE_V1,
-                self.id,
-                self.key.as_bytes()
-            )
-        )
+        self.0.private_text(ALGORITHM_COSIGNATURE_V1)
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The matching public key.
     pub fn verifier(&self) -> CosignerKey {
         CosignerKey {
-            name: self.name.clone(),
-            id: self.id,
-            key: self.key.verifying_key(),
+            name: self.0.name.clone(),
+            id: self.0.id,
+            key: self.0.key.verifying_key(),
         }
     }
 
     /// The cosignature line (newline included) over a checkpoint's note
     /// body, made at `timestamp` (seconds since the epoch).
     pub fn cosign(&self, body: &str, timestamp: u64) -> String {
-        let signature = self.key.sign(message(body, timestamp).as_bytes());
+        let signature = self.0.key.sign(message(body, timestamp).as_bytes());
         let mut bytes = Vec::with_capacity(COSIGNATURE_BYTES);
-        bytes.extend_from_slice(&self.id);
+        bytes.extend_from_slice(&self.0.id);
         bytes.extend_from_slice(&timestamp.to_be_bytes());
         bytes.extend_from_slice(&signature.to_bytes());
         format!(
             "{SIGNATURE_PREFIX}{} {}\n",
-            self.name,
+            self.0.name,
             STANDARD.encode(bytes)
         )
     }

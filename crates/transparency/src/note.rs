@@ -244,85 +244,108 @@ pub(crate) fn key_text_of(name: &str, algorithm: u8, id: [u8; 4], key: &[u8; 32]
     )
 }
 
-/// The log's signing key, with its name.
+/// A named Ed25519 signing key of one signed-note algorithm: a log's or a witness's.
 #[derive(Clone)]
-pub struct NoteSigner {
-    name: String,
-    id: [u8; 4],
-    key: SigningKey,
+pub(crate) struct NamedKey {
+    pub(crate) name: String,
+    pub(crate) id: [u8; 4],
+    pub(crate) key: SigningKey,
 }
 
-impl fmt::Debug for NoteSigner {
+impl fmt::Debug for NamedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NoteSigner")
+        f.debug_struct("NamedKey")
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }
 
-impl NoteSigner {
-    /// A key from 32 random bytes (the caller draws them: this crate does no I/O).
-    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, TransparencyError> {
+impl NamedKey {
+    pub(crate) fn from_seed(
+        name: &str,
+        seed: [u8; 32],
+        algorithm: u8,
+    ) -> Result<Self, TransparencyError> {
         check_name(name)?;
         let key = SigningKey::from_bytes(&seed);
         Ok(Self {
             name: name.to_owned(),
-            id: key_id(name, key.verifying_key().as_bytes()),
+            id: key_id_of(name, algorithm, key.verifying_key().as_bytes()),
             key,
         })
     }
 
-    /// Reads `PRIVATE+KEY+<name>+<key id>+<base64(0x01 ‖ seed)>`.
-    pub fn parse(text: &str) -> Result<Self, TransparencyError> {
+    /// Reads `PRIVATE+KEY+<name>+<key id>+<base64(algorithm ‖ seed)>`.
+    pub(crate) fn parse(text: &str, algorithm: u8) -> Result<Self, TransparencyError> {
         let rest = text.trim().strip_prefix(PRIVATE_PREFIX).ok_or_else(|| {
             TransparencyError::MalformedKey("a signing key starts with PRIVATE+KEY+".into())
         })?;
-        let (name, id, seed) = parse_key_fields(rest)?;
-        let signer = Self::from_seed(&name, seed)?;
-        if signer.id != id {
+        let (name, id, seed) = parse_key_fields_of(rest, algorithm)?;
+        let key = Self::from_seed(&name, seed, algorithm)?;
+        if key.id != id {
             return Err(TransparencyError::MalformedKey(
                 "the key id does not match the key".into(),
             ));
         }
-        Ok(signer)
+        Ok(key)
+    }
+
+    pub(crate) fn private_text(&self, algorithm: u8) -> String {
+        format!(
+            "{PRIVATE_PREFIX}{}",
+            key_text_of(&self.name, algorithm, self.id, self.key.as_bytes())
+        )
+    }
+}
+
+/// The log's signing key, with its name.
+#[derive(Debug, Clone)]
+pub struct NoteSigner(NamedKey);
+
+impl NoteSigner {
+    /// A key from 32 random bytes (the caller draws them: this crate does no I/O).
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, TransparencyError> {
+        NamedKey::from_seed(name, seed, ALGORITHM_ED25519).map(Self)
+    }
+
+    /// Reads `PRIVATE+KEY+<name>+<key id>+<base64(0x01 ‖ seed)>`.
+    pub fn parse(text: &str) -> Result<Self, TransparencyError> {
+        NamedKey::parse(text, ALGORITHM_ED25519).map(Self)
     }
 
     /// The signing key in the form [`NoteSigner::parse`] reads. Secret: store it privately.
     pub fn to_private_text(&self) -> String {
-        format!(
-            "{PRIVATE_PREFIX}{}",
-            key_text(&self.name, self.id, self.key.as_bytes())
-        )
+        self.0.private_text(ALGORITHM_ED25519)
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The matching public key.
     pub fn verifier(&self) -> NoteVerifier {
         NoteVerifier {
-            name: self.name.clone(),
-            id: self.id,
-            key: self.key.verifying_key(),
+            name: self.0.name.clone(),
+            id: self.0.id,
+            key: self.0.key.verifying_key(),
         }
     }
 
     /// Signs a checkpoint of this log. Its origin is the key's name.
     pub fn sign(&self, size: u64, root: Hash) -> SignedCheckpoint {
         let checkpoint = Checkpoint {
-            origin: self.name.clone(),
+            origin: self.0.name.clone(),
             size,
             root,
         };
         let body = checkpoint.body();
-        let signature = self.key.sign(body.as_bytes());
+        let signature = self.0.key.sign(body.as_bytes());
         let mut line = Vec::with_capacity(68);
-        line.extend_from_slice(&self.id);
+        line.extend_from_slice(&self.0.id);
         line.extend_from_slice(&signature.to_bytes());
         let note = format!(
             "{body}\n{SIGNATURE_PREFIX}{} {}\n",
-            self.name,
+            self.0.name,
             STANDARD.encode(line)
         );
         SignedCheckpoint { checkpoint, note }
