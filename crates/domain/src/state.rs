@@ -62,7 +62,8 @@ pub struct ItemState {
     /// Provenance: the revision whose event last changed this item.
     pub last_changed_by: RevisionId,
     pub introduced_by: RevisionId,
-    pub lineage: Lineage,
+    /// Shared: few items are ever merged or split, and every amendment copies the state.
+    pub lineage: Arc<Lineage>,
     /// Per amended field: the revision that last amended it.
     /// Lets a reader see that a field changed even when neither text is on record.
     pub amended_by: AmendedBy,
@@ -130,7 +131,7 @@ impl ItemState {
             status: Status::Active,
             last_changed_by: revision.clone(),
             introduced_by: revision.clone(),
-            lineage: Lineage::default(),
+            lineage: Arc::default(),
             amended_by: AmendedBy::default(),
         }
     }
@@ -365,6 +366,62 @@ pub fn apply(state: &mut Snapshot, context: &EventContext, event: &Event) -> Res
     }
 }
 
+/// Points an amendment's `before` sides at the texts `state` already holds
+/// where they are equal, so that a text the log states twice (as one
+/// amendment's `after` and the next one's `before`) is held once. Changes no
+/// value: only which allocation an equal text lives in.
+pub fn share_texts(state: &Snapshot, event: &mut Event) {
+    let Event::ItemAmended { item, changes } = event else {
+        return;
+    };
+    let Some(current) = state.items.get(item) else {
+        return;
+    };
+    for change in changes {
+        match change {
+            FieldChange::Name { before, .. } => share(before, &current.name),
+            FieldChange::NameEn { before, .. } => share(before, &current.name_en),
+            FieldChange::ServiceTarget { before, .. } => {
+                share(before, &current.fields.service_target)
+            }
+            FieldChange::ServiceContent { before, .. } => {
+                share(before, &current.fields.service_content)
+            }
+            FieldChange::ExpenditureResponsibility { before, .. } => {
+                share(before, &current.fields.expenditure_responsibility)
+            }
+            FieldChange::ServiceStandard { before, .. } => {
+                if let (Known::Known(before), Known::Known(held)) =
+                    (before, &current.fields.service_standard)
+                {
+                    share_text(&mut before.text, &held.text);
+                }
+            }
+            FieldChange::LeadUnits { before, .. } => {
+                if let (Known::Known(before), Known::Known(held)) =
+                    (before, &current.fields.lead_units)
+                {
+                    for (unit, held) in before.iter_mut().zip(held) {
+                        share_text(unit, held);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn share(text: &mut Known<Text>, held: &Known<Text>) {
+    if let (Known::Known(text), Known::Known(held)) = (text, held) {
+        share_text(text, held);
+    }
+}
+
+fn share_text(text: &mut Text, held: &Text) {
+    if !Text::ptr_eq(text, held) && text == held {
+        *text = held.clone();
+    }
+}
+
 fn publish(state: &mut Snapshot, revision: &RevisionInfo) -> Result<(), Violation> {
     // A withdrawal may cancel the founding revision itself before it takes effect.
     if state.established_on.is_none() && revision.kind != RevisionKind::Withdrawal {
@@ -507,12 +564,13 @@ fn merge(
     for id in from.iter().filter(|id| *id != into) {
         let source = Arc::make_mut(active_item(state, id)?);
         source.status = Status::Retired;
-        source.lineage.successors.push(into.clone());
+        Arc::make_mut(&mut source.lineage)
+            .successors
+            .push(into.clone());
         source.last_changed_by = by.clone();
     }
     let target = Arc::make_mut(active_item(state, into)?);
-    target
-        .lineage
+    Arc::make_mut(&mut target.lineage)
         .predecessors
         .extend(from.iter().filter(|id| *id != into).cloned());
     target.last_changed_by = by.clone();
@@ -534,12 +592,16 @@ fn split(
     }
     for id in into {
         let part = Arc::make_mut(active_item(state, id)?);
-        part.lineage.predecessors.push(from.clone());
+        Arc::make_mut(&mut part.lineage)
+            .predecessors
+            .push(from.clone());
         part.last_changed_by = by.clone();
     }
     let source = Arc::make_mut(active_item(state, from)?);
     source.status = Status::Retired;
-    source.lineage.successors.extend(into.iter().cloned());
+    Arc::make_mut(&mut source.lineage)
+        .successors
+        .extend(into.iter().cloned());
     source.last_changed_by = by.clone();
     Ok(())
 }

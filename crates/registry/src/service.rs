@@ -650,7 +650,7 @@ pub fn decode_batches(
 ) -> Result<Vec<(Jurisdiction, Vec<RecordedEvent>)>, CodecError> {
     let mut batches: Vec<(Jurisdiction, Vec<RecordedEvent>)> = Vec::new();
     for stored in page {
-        let (jurisdiction, event) = codec::decode(stored)?;
+        let (jurisdiction, mut event) = codec::decode(stored)?;
         match batches.last_mut() {
             Some((j, batch))
                 if *j == jurisdiction
@@ -658,6 +658,12 @@ pub fn decode_batches(
                         .last()
                         .is_some_and(|e| e.recorded_at == event.recorded_at) =>
             {
+                // An append's events name one revision: hold its id once.
+                if let Some(last) = batch.last()
+                    && last.context.revision == event.context.revision
+                {
+                    event.context.revision = last.context.revision.clone();
+                }
                 batch.push(event)
             }
             _ => batches.push((jurisdiction, vec![event])),

@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{Event, RecordedEvent};
 use domain::ids::{ItemId, Jurisdiction, RevisionId};
 use domain::model::RevisionInfo;
-use domain::state::{Snapshot, apply, in_force};
+use domain::state::{Snapshot, apply, in_force, share_texts};
 
 mod diff;
 mod history;
@@ -248,10 +248,10 @@ impl StandardTimeline {
         let start = self
             .fold_order
             .partition_point(|&i| events[i].context.effective_from < from);
-        let ordered: Vec<&RecordedEvent> = self.fold_order[start..]
+        let ordered: Vec<usize> = self.fold_order[start..]
             .iter()
-            .map(|&i| &events[i])
-            .filter(|e| !self.withdrawn.contains(&e.context.revision))
+            .copied()
+            .filter(|&i| !self.withdrawn.contains(&events[i].context.revision))
             .collect();
         if ordered.is_empty() {
             return versions;
@@ -265,10 +265,13 @@ impl StandardTimeline {
         let mut state: Snapshot = before.as_ref().clone();
         let mut index = 0;
         while index < ordered.len() {
-            let date = ordered[index].context.effective_from;
+            let date = self.events[ordered[index]].context.effective_from;
             let mut revisions: Vec<RevisionId> = Vec::new();
-            while index < ordered.len() && ordered[index].context.effective_from == date {
-                let event = ordered[index];
+            while index < ordered.len()
+                && self.events[ordered[index]].context.effective_from == date
+            {
+                let event = &mut self.events[ordered[index]];
+                share_texts(&state, &mut event.event);
                 if let Err(violation) = apply(&mut state, &event.context, &event.event)
                     && !self
                         .inconsistencies

@@ -1045,3 +1045,95 @@ fn an_amendment_whose_text_is_not_on_record_shows_in_history_and_diff() {
         .collect();
     assert_eq!(dates, ["2021-04-01", "2022-01-01"]);
 }
+
+/// Every text an event holds, with where it is.
+fn texts(event: &domain::event::Event) -> Vec<&domain::text::Text> {
+    use domain::event::Event;
+    let mut out = Vec::new();
+    match event {
+        Event::ItemIntroduced { item } | Event::LocalItemAdded { item, .. } => {
+            let f = &item.fields;
+            out.extend(item.name.as_known());
+            out.extend(f.service_target.as_known());
+            out.extend(f.service_content.as_known());
+            out.extend(f.service_standard.as_known().map(|s| &s.text));
+            out.extend(f.expenditure_responsibility.as_known());
+            out.extend(f.lead_units.as_known().into_iter().flatten());
+        }
+        Event::ItemAmended { changes, .. } => {
+            for change in changes {
+                out.extend(sides(change).0);
+                out.extend(sides(change).1);
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The texts of each side of a change.
+fn sides(change: &FieldChange) -> (Vec<&domain::text::Text>, Vec<&domain::text::Text>) {
+    fn text(k: &Known<domain::text::Text>) -> Vec<&domain::text::Text> {
+        k.as_known().into_iter().collect()
+    }
+    match change {
+        FieldChange::Name { before, after }
+        | FieldChange::NameEn { before, after }
+        | FieldChange::ServiceTarget { before, after }
+        | FieldChange::ServiceContent { before, after }
+        | FieldChange::ExpenditureResponsibility { before, after } => (text(before), text(after)),
+        FieldChange::ServiceStandard { before, after } => (
+            before.as_known().map(|s| &s.text).into_iter().collect(),
+            after.as_known().map(|s| &s.text).into_iter().collect(),
+        ),
+        FieldChange::LeadUnits { before, after } => (
+            before.as_known().into_iter().flatten().collect(),
+            after.as_known().into_iter().flatten().collect(),
+        ),
+    }
+}
+
+#[test]
+fn a_text_the_log_states_again_as_the_next_before_is_held_once() {
+    // Events as a store gives them back: every text in an allocation of its own.
+    let (log, _) = registry();
+    let mut index = StandardTimeline::new(cn());
+    for append in &log.appends {
+        let read: Vec<_> = append
+            .iter()
+            .map(|e| {
+                let mut e = e.clone();
+                e.event = serde_json::from_str(&serde_json::to_string(&e.event).unwrap()).unwrap();
+                e
+            })
+            .collect();
+        index.ingest(read);
+    }
+    let events = index.events();
+    let mut befores = 0;
+    for (n, event) in events.iter().enumerate() {
+        let domain::event::Event::ItemAmended { changes, .. } = &event.event else {
+            continue;
+        };
+        for change in changes {
+            for before in sides(change).0 {
+                befores += 1;
+                let earlier = events[..n]
+                    .iter()
+                    .flat_map(|e| texts(&e.event))
+                    .any(|t| domain::text::Text::ptr_eq(t, before));
+                assert!(
+                    earlier,
+                    "event {} holds its own copy of {before:?}",
+                    event.global_position
+                );
+            }
+        }
+    }
+    assert!(befores >= 3, "the fixture amends known texts: {befores}");
+    // Sharing changes no answer.
+    let (_, rebuilt) = registry();
+    for known in (0..RECORDED.len()).map(just_before).chain([None]) {
+        assert_eq!(index.all_versions(known), rebuilt.all_versions(known));
+    }
+}
