@@ -53,7 +53,7 @@ pub fn decide(
         context,
         None,
         Event::RevisionPublished {
-            revision: Box::new(info.clone()),
+            revision: std::sync::Arc::new(info.clone()),
         },
     )];
     match &command.content {

@@ -148,9 +148,10 @@ impl FieldChange {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     // The large payloads are boxed: the timeline keeps every event, and an
-    // `Event` is as large as its largest variant.
+    // `Event` is as large as its largest variant. A revision is shared with
+    // every state it is part of.
     RevisionPublished {
-        revision: Box<RevisionInfo>,
+        revision: std::sync::Arc<RevisionInfo>,
     },
     RevisionWithdrawn {
         withdrawn: RevisionId,

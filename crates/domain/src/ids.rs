@@ -135,6 +135,11 @@ macro_rules! slug_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// Whether both are the same allocation (equal ids need not be).
+            pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+                Arc::ptr_eq(&a.0, &b.0)
+            }
         }
 
         impl TryFrom<String> for $name {

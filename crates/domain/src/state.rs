@@ -366,17 +366,21 @@ pub fn apply(state: &mut Snapshot, context: &EventContext, event: &Event) -> Res
     }
 }
 
-/// Points an amendment's `before` sides at the texts `state` already holds
-/// where they are equal, so that a text the log states twice (as one
-/// amendment's `after` and the next one's `before`) is held once. Changes no
-/// value: only which allocation an equal text lives in.
-pub fn share_texts(state: &Snapshot, event: &mut Event) {
+/// Points an amendment's item id and `before` sides at what `state` already
+/// holds where they are equal, so that what the log states twice (an item's
+/// id in each of its events; a text as one amendment's `after` and the next
+/// one's `before`) is held once. Changes no value: only which allocation an
+/// equal id or text lives in.
+pub fn share_with_state(state: &Snapshot, event: &mut Event) {
     let Event::ItemAmended { item, changes } = event else {
         return;
     };
     let Some(current) = state.items.get(item) else {
         return;
     };
+    if !ItemId::ptr_eq(item, &current.id) {
+        *item = current.id.clone();
+    }
     for change in changes {
         match change {
             FieldChange::Name { before, .. } => share(before, &current.name),
@@ -422,7 +426,7 @@ fn share_text(text: &mut Text, held: &Text) {
     }
 }
 
-fn publish(state: &mut Snapshot, revision: &RevisionInfo) -> Result<(), Violation> {
+fn publish(state: &mut Snapshot, revision: &Arc<RevisionInfo>) -> Result<(), Violation> {
     // A withdrawal may cancel the founding revision itself before it takes effect.
     if state.established_on.is_none() && revision.kind != RevisionKind::Withdrawal {
         if !revision.kind.states_whole_standard() {
@@ -435,7 +439,7 @@ fn publish(state: &mut Snapshot, revision: &RevisionInfo) -> Result<(), Violatio
     }
     state
         .revisions
-        .insert(revision.id.clone(), Arc::new(revision.clone()));
+        .insert(revision.id.clone(), Arc::clone(revision));
     Ok(())
 }
 

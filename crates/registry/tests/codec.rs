@@ -64,7 +64,7 @@ fn samples() -> Vec<Event> {
     };
     vec![
         Event::RevisionPublished {
-            revision: Box::new(RevisionInfo {
+            revision: std::sync::Arc::new(RevisionInfo {
                 id: RevisionId::parse("cn-2021").unwrap(),
                 jurisdiction: Jurisdiction::national(),
                 kind: RevisionKind::ComprehensiveRevision,

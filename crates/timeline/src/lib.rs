@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{Event, RecordedEvent};
 use domain::ids::{ItemId, Jurisdiction, RevisionId};
 use domain::model::RevisionInfo;
-use domain::state::{Snapshot, apply, in_force, share_texts};
+use domain::state::{Snapshot, apply, in_force, share_with_state};
 
 mod diff;
 mod history;
@@ -271,7 +271,7 @@ impl StandardTimeline {
                 && self.events[ordered[index]].context.effective_from == date
             {
                 let event = &mut self.events[ordered[index]];
-                share_texts(&state, &mut event.event);
+                share_with_state(&state, &mut event.event);
                 if let Err(violation) = apply(&mut state, &event.context, &event.event)
                     && !self
                         .inconsistencies

@@ -1094,7 +1094,7 @@ fn sides(change: &FieldChange) -> (Vec<&domain::text::Text>, Vec<&domain::text::
 }
 
 #[test]
-fn a_text_the_log_states_again_as_the_next_before_is_held_once() {
+fn an_id_or_text_the_log_states_again_is_held_once() {
     // Events as a store gives them back: every text in an allocation of its own.
     let (log, _) = registry();
     let mut index = StandardTimeline::new(cn());
@@ -1112,9 +1112,20 @@ fn a_text_the_log_states_again_as_the_next_before_is_held_once() {
     let events = index.events();
     let mut befores = 0;
     for (n, event) in events.iter().enumerate() {
-        let domain::event::Event::ItemAmended { changes, .. } = &event.event else {
+        let domain::event::Event::ItemAmended { item, changes } = &event.event else {
             continue;
         };
+        let introduced = events[..n].iter().any(|e| match &e.event {
+            domain::event::Event::ItemIntroduced { item: spec } => {
+                domain::ids::ItemId::ptr_eq(&spec.id, item)
+            }
+            _ => false,
+        });
+        assert!(
+            introduced,
+            "event {} holds its own copy of the id {item}",
+            event.global_position
+        );
         for change in changes {
             for before in sides(change).0 {
                 befores += 1;

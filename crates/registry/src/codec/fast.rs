@@ -173,7 +173,7 @@ struct PayloadSeed<'s> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RevisionPublished {
-    revision: Box<RevisionInfo>,
+    revision: std::sync::Arc<RevisionInfo>,
 }
 
 #[derive(Deserialize)]
