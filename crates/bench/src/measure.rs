@@ -30,6 +30,10 @@ pub struct SizeFigures {
     pub rebuild_seconds: f64,
     /// Peak resident memory of the process once the index is built.
     pub rebuild_peak_rss_kib: u64,
+    /// Events the timeline's folds applied while indexing the log (an event
+    /// folded again by a later retroactive or earlier-dated append counts again).
+    #[serde(default)]
+    pub applied: u64,
     /// Reading and decoding the whole log again, without indexing it.
     pub decode_seconds: f64,
     /// Reading the whole log and only parsing its JSON (into nothing): the
@@ -142,6 +146,7 @@ pub async fn measure_store(
     figures.national_edition_items = crate::http::expected_items(&registry.index());
     figures.rebuild_seconds = rebuild_seconds;
     figures.rebuild_peak_rss_kib = rebuild_peak_rss_kib;
+    figures.applied = registry.index().standards().map(|s| s.applied()).sum();
     drop(registry);
     figures.decode_seconds = decode_only(store.as_ref()).await?;
     (figures.parse_seconds, figures.payload_bytes) = parse_only(store.as_ref()).await?;
@@ -373,6 +378,7 @@ fn time_travel(
         standards: 0,
         rebuild_seconds: 0.0,
         rebuild_peak_rss_kib: 0,
+        applied: 0,
         decode_seconds: 0.0,
         parse_seconds: 0.0,
         payload_bytes: 0,

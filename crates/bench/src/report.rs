@@ -238,6 +238,12 @@ impl fmt::Display for Report {
                 mib(s.payload_bytes / 1024),
                 s.payload_bytes as f64 / s.events.max(1) as f64
             )?;
+            writeln!(
+                f,
+                "    events applied by the folds            {:>10}  {:.2} per event logged (retroactive and earlier-dated appends fold later events again)",
+                s.applied,
+                s.applied as f64 / s.events.max(1) as f64
+            )?;
             latency(
                 f,
                 "edition lookup (index only)",

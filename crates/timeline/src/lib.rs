@@ -70,6 +70,8 @@ pub struct StandardTimeline {
     inconsistencies: Vec<Inconsistency>,
     /// What the last ingest refolded, for projections that follow the timeline.
     refolded: Refolded,
+    /// Events applied by every fold so far: an event folded again counts again.
+    applied: u64,
 }
 
 /// What one ingest changed in the latest generation: the versions it folded
@@ -122,7 +124,15 @@ impl StandardTimeline {
             generations: Vec::new(),
             inconsistencies: Vec::new(),
             refolded: Refolded::default(),
+            applied: 0,
         }
+    }
+
+    /// Events applied by every fold so far, an event folded again counting
+    /// again: divided by the events indexed, how much retroactive and
+    /// future-dated appends cost.
+    pub fn applied(&self) -> u64 {
+        self.applied
     }
 
     /// What the last ingest folded again (see [`Refolded`]).
@@ -272,6 +282,7 @@ impl StandardTimeline {
             {
                 let event = &mut self.events[ordered[index]];
                 share_with_state(&state, &mut event.event);
+                self.applied += 1;
                 if let Err(violation) = apply(&mut state, &event.context, &event.event)
                     && !self
                         .inconsistencies

@@ -1148,3 +1148,25 @@ fn an_id_or_text_the_log_states_again_is_held_once() {
         assert_eq!(index.all_versions(known), rebuilt.all_versions(known));
     }
 }
+
+#[test]
+fn a_retroactive_append_folds_again_what_follows_its_date_and_the_count_says_so() {
+    let (log, _) = registry();
+    let [founding, r2022, c2021] = [0, 1, 2].map(|n| log.appends[n].len() as u64);
+    let mut index = StandardTimeline::new(cn());
+    let mut applied = Vec::new();
+    for append in log.appends.iter().take(3) {
+        index.ingest(append.clone());
+        applied.push(index.applied());
+    }
+    assert_eq!(
+        applied,
+        [
+            founding,
+            // r2022 takes effect after everything before it: only its own events.
+            founding + r2022,
+            // c2021 corrects back to the founding date: everything is folded again.
+            founding + r2022 + (founding + r2022 + c2021),
+        ]
+    );
+}
