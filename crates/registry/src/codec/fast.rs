@@ -45,7 +45,11 @@ pub(super) fn decode(
     if !(FAST_SINCE..=SCHEMA_VERSION).contains(&schema_version) {
         return None;
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(data);
+    // One vectorised UTF-8 check of the whole record, rather than serde_json's
+    // check of each string (the texts are mostly CJK, where the scalar check
+    // is slow); bytes that are not UTF-8 go to the general decoder, which names the error.
+    let text = simdutf8::basic::from_utf8(data).ok()?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let decoded = EnvelopeSeed {
         stored_type,
         schema_version,
