@@ -277,6 +277,7 @@ impl StandardTimeline {
         while index < ordered.len() {
             let date = self.events[ordered[index]].context.effective_from;
             let mut revisions: Vec<RevisionId> = Vec::new();
+            let touched_from = self.refolded.touched.len();
             while index < ordered.len()
                 && self.events[ordered[index]].context.effective_from == date
             {
@@ -306,6 +307,14 @@ impl StandardTimeline {
                         .map(|item| (version, item.clone())),
                 );
                 index += 1;
+            }
+            let replaced = previous[..previous.partition_point(|v| v.valid_from <= date)].last();
+            if let Some(replaced) = replaced {
+                keep_equal_items(
+                    &mut state,
+                    &replaced.snapshot,
+                    &self.refolded.touched[touched_from..],
+                );
             }
             let changes_text = text_differs(&before, &state);
             // The last date group hands its state over instead of copying it.
@@ -421,6 +430,23 @@ impl StandardTimeline {
         self.all_versions(None)
             .last()
             .is_some_and(|v| v.snapshot.items.contains_key(item))
+    }
+}
+
+/// Points every item the date group touched back at the replaced
+/// generation's state of it where the two are equal. A refold applies again
+/// events a retroactive append does not change, and each apply copies the
+/// item it touches: without this, every earlier generation would keep one
+/// copy and the new one another of the same item state.
+fn keep_equal_items(state: &mut Snapshot, replaced: &Snapshot, touched: &[(usize, ItemId)]) {
+    for (_, id) in touched {
+        if let (Some(new), Some(old)) = (state.items.get(id), replaced.items.get(id))
+            && !Arc::ptr_eq(new, old)
+            && new == old
+        {
+            let old = Arc::clone(old);
+            state.items.insert(id.clone(), old);
+        }
     }
 }
 

@@ -1170,3 +1170,34 @@ fn a_retroactive_append_folds_again_what_follows_its_date_and_the_count_says_so(
         ]
     );
 }
+
+#[test]
+fn a_refold_keeps_the_item_states_it_does_not_change() {
+    let (_, index) = registry();
+    let generations: Vec<Option<DateTime<Utc>>> =
+        (1..RECORDED.len()).map(just_before).chain([None]).collect();
+    let mut shared = 0;
+    for pair in generations.windows(2) {
+        let (old, new) = (index.all_versions(pair[0]), index.all_versions(pair[1]));
+        for version in new {
+            let Some(before) = old.iter().find(|v| v.valid_from == version.valid_from) else {
+                continue;
+            };
+            for (id, item) in version.snapshot.items.iter() {
+                let Some(was) = before.snapshot.items.get(id) else {
+                    continue;
+                };
+                if item == was {
+                    assert!(
+                        std::sync::Arc::ptr_eq(item, was),
+                        "{id} on {} is a second copy of an unchanged state",
+                        version.valid_from
+                    );
+                    shared += 1;
+                }
+            }
+        }
+    }
+    // c2021 corrects back to the founding date, so r2022's amendments are applied again.
+    assert!(shared > 10, "the fixture refolds unchanged items: {shared}");
+}
