@@ -204,8 +204,8 @@ fn new_event(
         context: EventContext {
             revision: info.id.clone(),
             effective_from: info.effective_from,
-            actor: context.actor.clone(),
-            reason: reason.unwrap_or(&info.title).to_owned(),
+            actor: context.actor.as_str().into(),
+            reason: reason.unwrap_or(&info.title).into(),
         },
         event,
     }

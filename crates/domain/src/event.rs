@@ -273,9 +273,11 @@ pub struct EventContext {
     pub revision: RevisionId,
     /// Valid time: the day from which the change is in force.
     pub effective_from: NaiveDate,
-    /// Who recorded the change (a principal, e.g. `editor:ndrc`).
-    pub actor: String,
-    pub reason: String,
+    /// Who recorded the change (a principal, e.g. `editor:ndrc`). A `Text`
+    /// because every event of an append names the same one: held once.
+    pub actor: Text,
+    /// Why; usually the same for every event of an append, so held once too.
+    pub reason: Text,
 }
 
 /// An event decided but not yet stored.

@@ -352,7 +352,7 @@ pub fn decode(stored: &StoredEvent) -> Result<(Jurisdiction, RecordedEvent), Cod
         fast::decode(&stored.data, &stored.event_type, stored.schema_version)
     {
         match commitment {
-            Some(commitment) => context.actor = unseal(stored, &commitment)?,
+            Some(commitment) => context.actor = unseal(stored, &commitment)?.into(),
             // Sealed bytes beside an actor in the clear: the general decoder names it.
             None if stored.sealed.is_some() => return decode_general(stored, jurisdiction),
             None => {}
@@ -430,8 +430,8 @@ fn decode_general(
             context: EventContext {
                 revision: envelope.revision,
                 effective_from: envelope.effective_from,
-                actor,
-                reason: envelope.reason.into_owned(),
+                actor: actor.into(),
+                reason: envelope.reason.as_ref().into(),
             },
             event,
         },

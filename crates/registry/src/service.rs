@@ -658,11 +658,19 @@ pub fn decode_batches(
                         .last()
                         .is_some_and(|e| e.recorded_at == event.recorded_at) =>
             {
-                // An append's events name one revision: hold its id once.
-                if let Some(last) = batch.last()
-                    && last.context.revision == event.context.revision
-                {
-                    event.context.revision = last.context.revision.clone();
+                // An append's events name one revision, one actor and
+                // mostly one reason: hold each once.
+                if let Some(last) = batch.last() {
+                    let (was, is) = (&last.context, &mut event.context);
+                    if was.revision == is.revision {
+                        is.revision = was.revision.clone();
+                    }
+                    if was.actor == is.actor {
+                        is.actor = was.actor.clone();
+                    }
+                    if was.reason == is.reason {
+                        is.reason = was.reason.clone();
+                    }
                 }
                 batch.push(event)
             }

@@ -228,7 +228,7 @@ fn every_event_type_matches_its_golden_file_and_round_trips() {
         assert_eq!(
             anonymous.context,
             EventContext {
-                actor: String::new(),
+                actor: "".into(),
                 ..context()
             },
             "{name}"

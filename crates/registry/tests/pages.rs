@@ -36,8 +36,8 @@ fn append_of(revision: &str, count: usize) -> Vec<NewEvent> {
     let context = EventContext {
         revision: RevisionId::parse(revision).expect("revision id"),
         effective_from: NaiveDate::from_ymd_opt(2024, 1, 1).expect("date"),
-        actor: "test".to_owned(),
-        reason: "a large append".to_owned(),
+        actor: "test".into(),
+        reason: "a large append".into(),
     };
     (0..count)
         .map(|_| {
@@ -102,4 +102,33 @@ async fn an_append_split_across_pages_is_indexed_whole() {
         registry.stream_version(&national).unwrap_or(0) as usize,
         first + second
     );
+}
+
+#[tokio::test]
+async fn an_appends_events_hold_its_revision_actor_and_reason_once() {
+    let store = event_store::MemoryStore::new();
+    let stream = codec::stream_for(&Jurisdiction::national());
+    store
+        .append(&stream, ExpectedVersion::Exact(0), append_of("w1", 3))
+        .await
+        .expect("first append");
+    store
+        .append(&stream, ExpectedVersion::Exact(3), append_of("w2", 2))
+        .await
+        .expect("second append");
+    let page = store.read_all(1, CATCH_UP_PAGE).await.expect("read");
+    let batches = registry::decode_batches(&page).expect("decode");
+    assert_eq!(
+        batches.iter().map(|(_, b)| b.len()).collect::<Vec<_>>(),
+        [3, 2]
+    );
+    for (_, batch) in &batches {
+        let first = &batch[0].context;
+        for event in &batch[1..] {
+            let context = &event.context;
+            assert!(RevisionId::ptr_eq(&first.revision, &context.revision));
+            assert!(domain::text::Text::ptr_eq(&first.actor, &context.actor));
+            assert!(domain::text::Text::ptr_eq(&first.reason, &context.reason));
+        }
+    }
 }

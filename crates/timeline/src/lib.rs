@@ -109,7 +109,7 @@ impl Edition {
 pub struct RevisionRecord {
     pub info: RevisionInfo,
     pub recorded_at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: domain::text::Text,
     /// Set when a withdrawal recorded by then cancelled it.
     pub withdrawn_by: Option<RevisionId>,
 }

@@ -560,7 +560,11 @@ fn brute_pending(
             Event::RevisionPublished { revision }
                 if !withdrawn.contains(&revision.id) && revision.effective_from > v =>
             {
-                Some((revision.id.clone(), e.recorded_at, e.context.actor.clone()))
+                Some((
+                    revision.id.clone(),
+                    e.recorded_at,
+                    e.context.actor.to_string(),
+                ))
             }
             _ => None,
         })
@@ -703,7 +707,7 @@ fn check_history(seed: u64, log: &Log, coverage: &mut Coverage) {
                 .into_iter()
                 .map(|r| {
                     assert_eq!(r.withdrawn_by, None);
-                    (r.info.id, r.recorded_at, r.actor)
+                    (r.info.id, r.recorded_at, r.actor.to_string())
                 })
                 .collect();
             assert_eq!(

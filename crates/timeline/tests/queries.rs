@@ -225,7 +225,7 @@ fn summary(entry: &HistoryEntry) -> EntrySummary {
         entry.event.event.type_name(),
         entry.event.context.revision.to_string(),
         entry.event.context.effective_from.to_string(),
-        entry.event.context.actor.clone(),
+        entry.event.context.actor.to_string(),
         entry.event.recorded_at,
         entry.changes.clone(),
         entry.placement.clone(),

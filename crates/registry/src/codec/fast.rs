@@ -154,8 +154,8 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                     EventContext {
                         revision,
                         effective_from,
-                        actor,
-                        reason,
+                        actor: actor.into(),
+                        reason: reason.into(),
                     },
                     event,
                     commitment,

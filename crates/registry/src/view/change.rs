@@ -21,7 +21,7 @@ pub struct EventView {
     /// Who recorded the event; `None` when this copy of the log does not
     /// know (a mirror or export without the sealed bytes).
     pub actor: Option<String>,
-    pub reason: String,
+    pub reason: Text,
     pub event_type: &'static str,
 }
 
