@@ -418,10 +418,10 @@ impl Builder {
             service_content: Known::Known(text::service_content(&mut self.rng).into()),
             service_standard: Known::Known(ServiceStandard {
                 text: standard_text.into(),
-                levels,
+                levels: levels.into(),
             }),
             expenditure_responsibility: Known::Known(text::expenditure(&mut self.rng).into()),
-            lead_units: Known::Known(text::lead_units(&mut self.rng)),
+            lead_units: Known::Known(text::lead_units(&mut self.rng).into()),
         }
     }
 
@@ -556,14 +556,14 @@ impl Builder {
                 2 => {
                     fields.service_standard = Some(Known::Known(ServiceStandard {
                         text: text::service_standard(&mut self.rng).into(),
-                        levels: Vec::new(),
+                        levels: [].into(),
                     }))
                 }
                 3 => {
                     fields.expenditure_responsibility =
                         Some(Known::Known(text::expenditure(&mut self.rng).into()))
                 }
-                _ => fields.lead_units = Some(Known::Known(text::lead_units(&mut self.rng))),
+                _ => fields.lead_units = Some(Known::Known(text::lead_units(&mut self.rng).into())),
             }
         }
         // A draw that restates the current text would change nothing: change the name too.
@@ -785,7 +785,7 @@ impl Builder {
             if self.rng.percent(70) {
                 spec.fields.service_standard = Known::Known(ServiceStandard {
                     text: text::service_standard(&mut self.rng).into(),
-                    levels: Vec::new(),
+                    levels: [].into(),
                 });
             }
             match &item.beyond_national_scope {

@@ -148,7 +148,7 @@ pub fn compare_standards(
     };
     if reference.levels.is_empty() {
         let mut out = StandardComparison::whole(Incomparable::ReferenceProseOnly);
-        out.additional_local_levels = local.levels.clone();
+        out.additional_local_levels = local.levels.to_vec();
         return out;
     }
     if local.levels.is_empty() {
@@ -156,7 +156,7 @@ pub fn compare_standards(
     }
     let same_key = |a: &Level, b: &Level| a.measure == b.measure && a.condition == b.condition;
     let mut levels = Vec::new();
-    for wanted in &reference.levels {
+    for wanted in reference.levels.iter() {
         let mut matched = false;
         for candidate in local.levels.iter().filter(|l| same_key(l, wanted)) {
             matched = true;

@@ -511,7 +511,12 @@ fn a_level_finding_names_both_items_values_and_revisions() {
         ("radio-l", "l-2021")
     );
     assert_eq!(
-        reference.service_standard.as_known().unwrap().levels,
+        reference
+            .service_standard
+            .as_known()
+            .unwrap()
+            .levels
+            .to_vec(),
         extract_levels("提供不少于17套广播节目。")
     );
     assert_eq!(local.service_standard.as_known().unwrap().text, RADIO_15);

@@ -210,7 +210,7 @@ fn levels_that_do_not_convert_are_not_comparable() {
 fn text(text: &str) -> Known<ServiceStandard> {
     Known::Known(ServiceStandard {
         text: text.into(),
-        levels: extract_levels(text),
+        levels: extract_levels(text).into(),
     })
 }
 

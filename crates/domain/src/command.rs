@@ -97,7 +97,7 @@ pub struct FieldUpdates {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub lead_units: Option<Known<Vec<Text>>>,
+    pub lead_units: Option<Known<std::sync::Arc<[Text]>>>,
 }
 
 /// A field that is present deserialises to `Some`, even when it is `null`.

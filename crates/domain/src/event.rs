@@ -1,5 +1,7 @@
 //! Events: the only thing stdreg stores. Never updated or deleted.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -40,8 +42,8 @@ pub enum FieldChange {
         after: Known<Text>,
     },
     LeadUnits {
-        before: Known<Vec<Text>>,
-        after: Known<Vec<Text>>,
+        before: Known<Arc<[Text]>>,
+        after: Known<Arc<[Text]>>,
     },
 }
 
@@ -51,7 +53,7 @@ pub enum FieldChange {
 pub enum FieldValue<'a> {
     Text(&'a Known<Text>),
     Standard(&'a Known<ServiceStandard>),
-    Units(&'a Known<Vec<Text>>),
+    Units(&'a Known<Arc<[Text]>>),
 }
 
 impl FieldValue<'_> {
@@ -151,7 +153,7 @@ pub enum Event {
     // `Event` is as large as its largest variant. A revision is shared with
     // every state it is part of.
     RevisionPublished {
-        revision: std::sync::Arc<RevisionInfo>,
+        revision: Arc<RevisionInfo>,
     },
     RevisionWithdrawn {
         withdrawn: RevisionId,

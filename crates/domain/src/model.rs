@@ -1,5 +1,7 @@
 //! Values that make up a standard: items, their five fields, levels, revisions.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -100,9 +102,14 @@ pub struct Level {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceStandard {
     pub text: Text,
-    /// Empty when the text states no comparable level (prose only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub levels: Vec<Level>,
+    /// Empty when the text states no comparable level (prose only). Shared,
+    /// like the text: every copy of an item state the timeline makes holds it.
+    #[serde(default, skip_serializing_if = "no_levels")]
+    pub levels: Arc<[Level]>,
+}
+
+fn no_levels(levels: &Arc<[Level]>) -> bool {
+    levels.is_empty()
 }
 
 /// The five fields every service item states.
@@ -112,7 +119,8 @@ pub struct ItemFields {
     pub service_content: Known<Text>,
     pub service_standard: Known<ServiceStandard>,
     pub expenditure_responsibility: Known<Text>,
-    pub lead_units: Known<Vec<Text>>,
+    /// Shared, like the texts: every copy of an item state holds it.
+    pub lead_units: Known<Arc<[Text]>>,
 }
 
 /// Where an item sits in its standard's tree.

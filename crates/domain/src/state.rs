@@ -399,15 +399,18 @@ pub fn share_with_state(state: &Snapshot, event: &mut Event) {
                     (before, &current.fields.service_standard)
                 {
                     share_text(&mut before.text, &held.text);
+                    if !Arc::ptr_eq(&before.levels, &held.levels) && before.levels == held.levels {
+                        before.levels = Arc::clone(&held.levels);
+                    }
                 }
             }
             FieldChange::LeadUnits { before, .. } => {
                 if let (Known::Known(before), Known::Known(held)) =
                     (before, &current.fields.lead_units)
+                    && !Arc::ptr_eq(before, held)
+                    && before == held
                 {
-                    for (unit, held) in before.iter_mut().zip(held) {
-                        share_text(unit, held);
-                    }
+                    *before = Arc::clone(held);
                 }
             }
         }

@@ -25,8 +25,8 @@ fn a_field_change_says_whether_a_text_changed_or_a_gap_was_filled() {
         };
         assert_eq!(change.kind(), kind, "{before:?} -> {after:?}");
         let units = FieldChange::LeadUnits {
-            before: before.map(|t| vec![Text::from(t)]).into(),
-            after: after.map(|t| vec![Text::from(t)]).into(),
+            before: before.map(|t| [Text::from(t)].into()).into(),
+            after: after.map(|t| [Text::from(t)].into()).into(),
         };
         assert_eq!(units.kind(), kind, "lead units {before:?} -> {after:?}");
     }

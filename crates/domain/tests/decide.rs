@@ -578,10 +578,7 @@ fn amendment_records_before_and_after() {
             "i1",
             FieldUpdates {
                 service_content: Some(Known::Unknown),
-                lead_units: Some(Known::Known(vec![
-                    "u1".to_owned().into(),
-                    "u2".to_owned().into(),
-                ])),
+                lead_units: Some(Known::Known(["u1".into(), "u2".into()].into())),
                 ..FieldUpdates::default()
             },
         )],
@@ -599,8 +596,8 @@ fn amendment_records_before_and_after() {
                 after: Known::Unknown,
             },
             FieldChange::LeadUnits {
-                before: Known::Known(vec!["i1 unit".to_owned().into()]),
-                after: Known::Known(vec!["u1".to_owned().into(), "u2".to_owned().into()]),
+                before: Known::Known(["i1 unit".into()].into()),
+                after: Known::Known(["u1".into(), "u2".into()].into()),
             },
         ]
     );

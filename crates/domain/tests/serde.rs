@@ -23,9 +23,9 @@ fn known_is_null_or_the_value() {
         assert_eq!(serde_json::to_string(&value).unwrap(), text);
         assert_eq!(serde_json::from_str::<Known<Text>>(text).unwrap(), value);
     }
-    let units: Known<Vec<Text>> = serde_json::from_str("[]").unwrap();
-    assert_eq!(units, Known::Known(Vec::new()));
-    let units: Known<Vec<Text>> = serde_json::from_str("null").unwrap();
+    let units: Known<std::sync::Arc<[Text]>> = serde_json::from_str("[]").unwrap();
+    assert_eq!(units, Known::Known([].into()));
+    let units: Known<std::sync::Arc<[Text]>> = serde_json::from_str("null").unwrap();
     assert_eq!(units, Known::Unknown);
     assert!(serde_json::from_str::<Known<u32>>("\"x\"").is_err());
 }
@@ -37,7 +37,7 @@ fn item_fields_round_trip_with_unknowns() {
         service_content: Known::Unknown,
         service_standard: Known::Unknown,
         expenditure_responsibility: Known::Known(String::new().into()),
-        lead_units: Known::Known(vec!["文化和旅游部".to_owned().into()]),
+        lead_units: Known::Known(["文化和旅游部".into()].into()),
     };
     let value = serde_json::to_value(&fields).unwrap();
     assert_eq!(value["service_content"], serde_json::Value::Null);
@@ -55,7 +55,7 @@ fn field_updates_tell_absent_from_null() {
     assert_eq!(updates.service_target, Some(Known::Known("x".into())));
     assert_eq!(
         updates.lead_units,
-        Some(Known::Known(vec!["a".into(), "b".into()]))
+        Some(Known::Known(["a".into(), "b".into()].into()))
     );
     assert_eq!(updates.name, None);
     assert_eq!(updates.service_standard, None);

@@ -158,7 +158,7 @@ fn sources(edition: &SourceEdition) -> Vec<String> {
 fn standard(text: Option<&Text>) -> Known<ServiceStandard> {
     Known::from(text.map(|text| ServiceStandard {
         text: text.clone(),
-        levels: extract_levels(text),
+        levels: extract_levels(text).into(),
     }))
 }
 
@@ -176,7 +176,11 @@ fn item_spec(file: &'static str, item: &SourceItem) -> Result<ItemSpec, BundledE
             service_content: Known::from(item.service_content.clone()),
             service_standard: standard(item.service_standard.as_ref()),
             expenditure_responsibility: Known::from(item.expenditure_responsibility.clone()),
-            lead_units: Known::from(item.lead_unit.as_deref().map(split_units)),
+            lead_units: Known::from(
+                item.lead_unit
+                    .as_deref()
+                    .map(|units| split_units(units).into()),
+            ),
         },
         national_item: None,
     })
@@ -288,8 +292,13 @@ fn revision_2023(
             &before.expenditure_responsibility,
             &item.expenditure_responsibility,
         );
-        fields.lead_units = newer(&before.lead_unit, &item.lead_unit)
-            .map(|_| Known::from(item.lead_unit.as_deref().map(split_units)));
+        fields.lead_units = newer(&before.lead_unit, &item.lead_unit).map(|_| {
+            Known::from(
+                item.lead_unit
+                    .as_deref()
+                    .map(|units| split_units(units).into()),
+            )
+        });
         if fields != FieldUpdates::default() {
             let index = entry(&mut updates, &item.id)?;
             updates[index].1 = fields;

@@ -284,13 +284,13 @@ fn item_spec(item: &Item) -> Result<ItemSpec, BundledError> {
     ) {
         (Some(text), _) => Known::Known(ServiceStandard {
             text: text.clone(),
-            levels: extract_levels(text),
+            levels: extract_levels(text).into(),
         }),
         // Only the addition is on record: keep it marked as an excerpt, and read
         // levels from the quoted words alone.
         (None, Some(addition)) => Known::Known(ServiceStandard {
             text: format!("……{addition}……").into(),
-            levels: extract_levels(addition),
+            levels: extract_levels(addition).into(),
         }),
         (None, None) => Known::Unknown,
     };
@@ -307,7 +307,11 @@ fn item_spec(item: &Item) -> Result<ItemSpec, BundledError> {
             service_content: Known::from(item.service_content.clone()),
             service_standard,
             expenditure_responsibility: Known::from(item.expenditure_responsibility.clone()),
-            lead_units: Known::from(item.lead_unit.as_deref().map(split_units)),
+            lead_units: Known::from(
+                item.lead_unit
+                    .as_deref()
+                    .map(|units| split_units(units).into()),
+            ),
         },
         national_item: item.national_item_id.as_deref().map(parse).transpose()?,
     })

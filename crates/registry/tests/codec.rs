@@ -45,10 +45,11 @@ fn spec() -> ItemSpec {
                     per: None,
                     period: Some(Period::Year),
                     condition: None,
-                }],
+                }]
+                .into(),
             }),
             expenditure_responsibility: Known::Known("中央财政和地方财政共同承担支出责任。".into()),
-            lead_units: Known::Known(vec!["广电总局".into(), "中央宣传部".into()]),
+            lead_units: Known::Known(["广电总局".into(), "中央宣传部".into()].into()),
         },
         national_item: None,
     }
@@ -122,7 +123,7 @@ fn samples() -> Vec<Event> {
                     after: Known::Known("城乡居民。".into()),
                 },
                 FieldChange::LeadUnits {
-                    before: Known::Known(vec!["广电总局".into()]),
+                    before: Known::Known(["广电总局".into()].into()),
                     after: Known::Unknown,
                 },
             ],
@@ -418,7 +419,7 @@ fn schema_version_1_lead_unit_text_is_upcast_to_a_list() {
         };
         assert_eq!(
             units,
-            Known::Known(vec!["退役军人部".into(), "人力资源社会保障部".into()]),
+            Known::Known(["退役军人部".into(), "人力资源社会保障部".into()].into()),
             "{file}"
         );
     }

@@ -574,5 +574,11 @@ fn item_texts(item: &ItemState) -> impl Iterator<Item = &Text> {
     ]
     .into_iter()
     .flatten()
-    .chain(fields.lead_units.as_known().into_iter().flatten())
+    .chain(
+        fields
+            .lead_units
+            .as_known()
+            .into_iter()
+            .flat_map(|u| u.iter()),
+    )
 }

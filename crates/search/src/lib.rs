@@ -129,7 +129,7 @@ impl Field {
                     .fields
                     .lead_units
                     .as_known()
-                    .map(|units| match units.as_slice() {
+                    .map(|units| match &units[..] {
                         [one] => Cow::Borrowed(one.as_str()),
                         many => Cow::Owned(
                             many.iter()

@@ -26,7 +26,7 @@ fn standard_text(value: &Known<ServiceStandard>) -> String {
     }
 }
 
-fn units(value: &Known<Vec<Text>>) -> String {
+fn units(value: &Known<std::sync::Arc<[Text]>>) -> String {
     value
         .as_known()
         .map_or(NOT_ON_RECORD.to_owned(), |u| u.join("、"))

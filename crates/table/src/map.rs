@@ -410,7 +410,7 @@ fn item_spec(
         }
         (Some(cell), _) => Known::Known(ServiceStandard {
             text: Text::from(cell.as_str()),
-            levels: extract_levels(cell),
+            levels: extract_levels(cell).into(),
         }),
     };
     let lead_units = match (&row.lead_units, fields) {
@@ -422,7 +422,7 @@ fn item_spec(
         {
             fields.lead_units.clone()
         }
-        (Some(cell), _) => Known::Known(split_units(cell)),
+        (Some(cell), _) => Known::Known(split_units(cell).into()),
     };
     let national_item = match &row.national_item {
         Some(text) => Some(parse_id(row.row, NATIONAL_ITEM, text)?),

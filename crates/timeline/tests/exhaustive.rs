@@ -185,8 +185,9 @@ impl Generator {
                                     period: None,
                                     condition: None,
                                 }]
+                                .into()
                             } else {
-                                Vec::new()
+                                [].into()
                             },
                             text,
                         }),
@@ -195,7 +196,8 @@ impl Generator {
                 }
                 5 => fields.expenditure_responsibility = Some(self.text()),
                 _ => {
-                    fields.lead_units = Some(self.text().as_known().map(|t| vec![t.clone()]).into())
+                    fields.lead_units =
+                        Some(self.text().as_known().map(|t| [t.clone()].into()).into())
                 }
             }
         }

@@ -61,7 +61,7 @@ fn standard_200() -> ServiceStandard {
         text: "no less than 200 yuan per person per month"
             .to_owned()
             .into(),
-        levels: Vec::new(),
+        levels: [].into(),
     }
 }
 
@@ -94,7 +94,7 @@ fn registry() -> (Log, StandardTimeline) {
                         "i1",
                         FieldUpdates {
                             service_standard: Some(Known::Known(standard_200())),
-                            lead_units: Some(Known::Known(vec!["MCA".to_owned().into()])),
+                            lead_units: Some(Known::Known(["MCA".to_owned().into()].into())),
                             ..FieldUpdates::default()
                         },
                     ),
@@ -203,7 +203,7 @@ fn introduced_fields(id: &str) -> Vec<FieldChange> {
         },
         FieldChange::LeadUnits {
             before: Known::Unknown,
-            after: Known::Known(vec![format!("{id} unit").into()]),
+            after: Known::Known([format!("{id} unit").into()].into()),
         },
     ]
 }
@@ -614,8 +614,8 @@ fn diff_shows_amendments_renumbering_and_moves() {
                             after: Known::Known(standard_200()),
                         },
                         FieldChange::LeadUnits {
-                            before: Known::Known(vec!["i1 unit".to_owned().into()]),
-                            after: Known::Known(vec!["MCA".to_owned().into()]),
+                            before: Known::Known(["i1 unit".to_owned().into()].into()),
+                            after: Known::Known(["MCA".to_owned().into()].into()),
                         },
                     ],
                     None
@@ -1058,7 +1058,7 @@ fn texts(event: &domain::event::Event) -> Vec<&domain::text::Text> {
             out.extend(f.service_content.as_known());
             out.extend(f.service_standard.as_known().map(|s| &s.text));
             out.extend(f.expenditure_responsibility.as_known());
-            out.extend(f.lead_units.as_known().into_iter().flatten());
+            out.extend(f.lead_units.as_known().into_iter().flat_map(|u| u.iter()));
         }
         Event::ItemAmended { changes, .. } => {
             for change in changes {
@@ -1087,8 +1087,16 @@ fn sides(change: &FieldChange) -> (Vec<&domain::text::Text>, Vec<&domain::text::
             after.as_known().map(|s| &s.text).into_iter().collect(),
         ),
         FieldChange::LeadUnits { before, after } => (
-            before.as_known().into_iter().flatten().collect(),
-            after.as_known().into_iter().flatten().collect(),
+            before
+                .as_known()
+                .into_iter()
+                .flat_map(|u| u.iter())
+                .collect(),
+            after
+                .as_known()
+                .into_iter()
+                .flat_map(|u| u.iter())
+                .collect(),
         ),
     }
 }

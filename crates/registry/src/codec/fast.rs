@@ -406,10 +406,10 @@ impl Side {
         }
     }
 
-    fn units(self) -> Option<Known<Vec<Text>>> {
+    fn units(self) -> Option<Known<std::sync::Arc<[Text]>>> {
         match self {
             Side::Unknown => Some(Known::Unknown),
-            Side::Units(units) => Some(Known::Known(units)),
+            Side::Units(units) => Some(Known::Known(units.into())),
             _ => None,
         }
     }
