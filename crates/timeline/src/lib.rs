@@ -513,19 +513,20 @@ impl Timeline {
                 .or_default()
                 .push((n, batch));
         }
-        for jurisdiction in by_standard.keys() {
-            if !self.standards.contains_key(jurisdiction) {
-                self.standards.insert(
-                    jurisdiction.clone(),
-                    StandardTimeline::new(jurisdiction.clone()),
-                );
-            }
-        }
+        // Take out only the standards this page names: walking every standard
+        // of the registry for each page costs more than the page at scale.
+        let mut taken: Vec<StandardTimeline> = by_standard
+            .keys()
+            .map(|j| {
+                self.standards
+                    .remove(j)
+                    .unwrap_or_else(|| StandardTimeline::new(j.clone()))
+            })
+            .collect();
         // Share the standards out by events, largest first, each to the least loaded worker.
-        let mut work: Vec<Job<'_>> = self
-            .standards
+        let mut work: Vec<Job<'_>> = taken
             .iter_mut()
-            .filter_map(|(j, s)| by_standard.remove(j).map(|b| (s, b)))
+            .zip(std::mem::take(&mut by_standard).into_values())
             .collect();
         let weight =
             |b: &[(usize, Vec<RecordedEvent>)]| b.iter().map(|(_, e)| e.len()).sum::<usize>();
@@ -564,6 +565,10 @@ impl Timeline {
                 }
             }
         });
+        for standard in taken {
+            self.standards
+                .insert(standard.jurisdiction.clone(), standard);
+        }
         results.sort_unstable_by_key(|(n, _)| *n);
         results.into_iter().map(|(_, r)| r).collect()
     }
