@@ -104,7 +104,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
         let committed = self.schema_version >= super::COMMITTED_ACTOR_SINCE;
         // The actor in the clear (version 2), or its commitment (version 3 on).
         let mut actor: Option<String> = None;
-        let mut reason: Option<String> = None;
+        let mut reason: Option<Text> = None;
         let mut event: Option<Event> = None;
         while let Some(key) = map.next_key::<&str>()? {
             match key {
@@ -146,16 +146,16 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
             ) => {
                 let (actor, commitment) = if committed {
                     // Known only from the sealed bytes, which the caller checks.
-                    (String::new(), Some(actor))
+                    (Text::default(), Some(actor))
                 } else {
-                    (actor, None)
+                    (actor.into(), None)
                 };
                 Ok((
                     EventContext {
                         revision,
                         effective_from,
-                        actor: actor.into(),
-                        reason: reason.into(),
+                        actor,
+                        reason,
                     },
                     event,
                     commitment,
