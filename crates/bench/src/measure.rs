@@ -21,6 +21,14 @@ use crate::Error;
 use crate::machine::{Latency, peak_rss_kib};
 use crate::rng::Rng;
 
+/// Versions, states and item states the timeline holds (see `timeline::Held`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct HeldFigures {
+    pub version_entries: u64,
+    pub snapshots: u64,
+    pub item_states: u64,
+}
+
 /// What one size measured.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SizeFigures {
@@ -34,6 +42,10 @@ pub struct SizeFigures {
     /// folded again by a later retroactive or earlier-dated append counts again).
     #[serde(default)]
     pub applied: u64,
+    /// What the timeline holds once built, each shared allocation counted
+    /// once (`StandardTimeline::held`, summed over the standards).
+    #[serde(default)]
+    pub held: HeldFigures,
     /// Reading and decoding the whole log again, without indexing it.
     pub decode_seconds: f64,
     /// Reading the whole log and only parsing its JSON (into nothing): the
@@ -147,6 +159,16 @@ pub async fn measure_store(
     figures.rebuild_seconds = rebuild_seconds;
     figures.rebuild_peak_rss_kib = rebuild_peak_rss_kib;
     figures.applied = registry.index().standards().map(|s| s.applied()).sum();
+    figures.held =
+        registry
+            .index()
+            .standards()
+            .map(|s| s.held())
+            .fold(HeldFigures::default(), |sum, h| HeldFigures {
+                version_entries: sum.version_entries + h.version_entries,
+                snapshots: sum.snapshots + h.snapshots,
+                item_states: sum.item_states + h.item_states,
+            });
     drop(registry);
     figures.decode_seconds = decode_only(store.as_ref()).await?;
     (figures.parse_seconds, figures.payload_bytes) = parse_only(store.as_ref()).await?;
@@ -379,6 +401,7 @@ fn time_travel(
         rebuild_seconds: 0.0,
         rebuild_peak_rss_kib: 0,
         applied: 0,
+        held: HeldFigures::default(),
         decode_seconds: 0.0,
         parse_seconds: 0.0,
         payload_bytes: 0,

@@ -244,6 +244,20 @@ impl fmt::Display for Report {
                 s.applied,
                 s.applied as f64 / s.events.max(1) as f64
             )?;
+            let per_event = |n: u64| n as f64 / s.events.max(1) as f64;
+            writeln!(
+                f,
+                "    item states held by the timeline       {:>10}  {:.2} per event logged (one per item an event changes, per version; a refold keeps the equal ones)",
+                s.held.item_states,
+                per_event(s.held.item_states)
+            )?;
+            writeln!(
+                f,
+                "    versions held                          {:>10}  {:.3} states and {:.2} version-list entries per event logged",
+                s.held.snapshots,
+                per_event(s.held.snapshots),
+                per_event(s.held.version_entries)
+            )?;
             latency(
                 f,
                 "edition lookup (index only)",

@@ -8,14 +8,14 @@
 //!
 //! Pure: no I/O, no clock. Record time comes from the events.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::event::{Event, RecordedEvent};
 use domain::ids::{ItemId, Jurisdiction, RevisionId};
 use domain::model::RevisionInfo;
-use domain::state::{Snapshot, apply, in_force, share_with_state};
+use domain::state::{ItemState, Snapshot, apply, in_force, share_with_state};
 
 mod diff;
 mod history;
@@ -88,6 +88,20 @@ pub struct Refolded {
     pub touched: Vec<(usize, ItemId)>,
 }
 
+/// What a standard's generations hold, each shared allocation counted once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Held {
+    /// One per append.
+    pub generations: u64,
+    /// Versions over every generation's list (a list shared by two counts once).
+    pub version_entries: u64,
+    /// Distinct consolidated states.
+    pub snapshots: u64,
+    /// Distinct item states: an item state per item an event changed, in
+    /// each version, unless a refold kept the one it replaced.
+    pub item_states: u64,
+}
+
 /// The consolidated standard at (`valid_at`, `known_at`).
 #[derive(Debug, Clone)]
 pub struct Edition {
@@ -133,6 +147,34 @@ impl StandardTimeline {
     /// future-dated appends cost.
     pub fn applied(&self) -> u64 {
         self.applied
+    }
+
+    /// How much the generations hold and share: what the memory of the
+    /// index is made of, for the benchmark and the tests that pin sharing.
+    pub fn held(&self) -> Held {
+        let mut lists: HashSet<*const Vec<Version>> = HashSet::new();
+        let mut snapshots: HashSet<*const Snapshot> = HashSet::new();
+        let mut items: HashSet<*const ItemState> = HashSet::new();
+        let mut held = Held {
+            generations: self.generations.len() as u64,
+            ..Held::default()
+        };
+        for generation in &self.generations {
+            if !lists.insert(Arc::as_ptr(&generation.versions)) {
+                continue;
+            }
+            held.version_entries += generation.versions.len() as u64;
+            for version in generation.versions.iter() {
+                if snapshots.insert(Arc::as_ptr(&version.snapshot)) {
+                    for item in version.snapshot.items.values() {
+                        items.insert(Arc::as_ptr(item));
+                    }
+                }
+            }
+        }
+        held.snapshots = snapshots.len() as u64;
+        held.item_states = items.len() as u64;
+        held
     }
 
     /// What the last ingest folded again (see [`Refolded`]).

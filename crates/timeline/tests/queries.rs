@@ -1209,3 +1209,32 @@ fn a_refold_keeps_the_item_states_it_does_not_change() {
     // c2021 corrects back to the founding date, so r2022's amendments are applied again.
     assert!(shared > 10, "the fixture refolds unchanged items: {shared}");
 }
+
+#[test]
+fn what_the_generations_hold_is_counted_once_per_allocation() {
+    let (log, _) = registry();
+    let mut index = StandardTimeline::new(cn());
+    let mut held = Vec::new();
+    for append in log.appends.iter().take(3) {
+        index.ingest(append.clone());
+        held.push(index.held());
+    }
+    let expected = |generations, version_entries, snapshots, item_states| timeline::Held {
+        generations,
+        version_entries,
+        snapshots,
+        item_states,
+    };
+    assert_eq!(
+        held,
+        [
+            // The founding edition: five items in one version.
+            expected(1, 1, 1, 5),
+            // r2022 amends i1 and moves i2 and i3 from 2022: three copies.
+            expected(2, 3, 2, 8),
+            // c2021 corrects i4 back to the founding date: both versions are folded
+            // again, and only the corrected i4 is a new item state.
+            expected(3, 5, 4, 9),
+        ]
+    );
+}
