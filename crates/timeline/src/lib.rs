@@ -504,6 +504,22 @@ fn text_differs(a: &Snapshot, b: &Snapshot) -> bool {
             .any(|((ka, va), (kb, vb))| ka != kb || !(Arc::ptr_eq(va, vb) || va == vb))
 }
 
+/// Standards taken out of the registry's map while a page is indexed; put
+/// back when dropped, so that a panic in a worker, which the caller sees
+/// again, loses no standard from the index.
+struct Taken<'a> {
+    map: &'a mut BTreeMap<Jurisdiction, StandardTimeline>,
+    standards: Vec<StandardTimeline>,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        for standard in self.standards.drain(..) {
+            self.map.insert(standard.jurisdiction.clone(), standard);
+        }
+    }
+}
+
 /// A standard and its appends in a page, each with its place in the page.
 type Job<'a> = (&'a mut StandardTimeline, Vec<(usize, Vec<RecordedEvent>)>);
 
@@ -557,7 +573,7 @@ impl Timeline {
         }
         // Take out only the standards this page names: walking every standard
         // of the registry for each page costs more than the page at scale.
-        let mut taken: Vec<StandardTimeline> = by_standard
+        let standards: Vec<StandardTimeline> = by_standard
             .keys()
             .map(|j| {
                 self.standards
@@ -565,8 +581,13 @@ impl Timeline {
                     .unwrap_or_else(|| StandardTimeline::new(j.clone()))
             })
             .collect();
+        let mut taken = Taken {
+            map: &mut self.standards,
+            standards,
+        };
         // Share the standards out by events, largest first, each to the least loaded worker.
         let mut work: Vec<Job<'_>> = taken
+            .standards
             .iter_mut()
             .zip(std::mem::take(&mut by_standard).into_values())
             .collect();
@@ -607,10 +628,7 @@ impl Timeline {
                 }
             }
         });
-        for standard in taken {
-            self.standards
-                .insert(standard.jurisdiction.clone(), standard);
-        }
+        drop(taken);
         results.sort_unstable_by_key(|(n, _)| *n);
         results.into_iter().map(|(_, r)| r).collect()
     }

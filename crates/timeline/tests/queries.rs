@@ -1238,3 +1238,22 @@ fn what_the_generations_hold_is_counted_once_per_allocation() {
         ]
     );
 }
+
+#[test]
+fn a_panic_while_a_page_is_indexed_loses_no_standard() {
+    let (log, _) = registry();
+    let mut index = Timeline::new();
+    index.ingest_all(vec![(cn(), log.appends[0].clone())], 2, |_| ());
+    let page = vec![(cn(), log.appends[1].clone())];
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        index.ingest_all(page, 2, |_| panic!("a projection failed"))
+    }));
+    assert!(unwound.is_err());
+    let standard = index
+        .standard(&cn())
+        .expect("the standard is still indexed");
+    assert_eq!(
+        standard.events().len(),
+        log.appends[0].len() + log.appends[1].len()
+    );
+}
