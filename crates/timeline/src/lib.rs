@@ -250,10 +250,21 @@ impl StandardTimeline {
         let index = self.events.len();
         self.events.push(event);
         let events = &self.events;
-        let at = self
+        // Most events take effect no earlier than every event before them:
+        // they go last, found without a binary search whose every step
+        // reads another event (a cache miss each, 4 % of a start).
+        let last_date = self
             .fold_order
-            .partition_point(|&i| events[i].context.effective_from <= date);
-        self.fold_order.insert(at, index);
+            .last()
+            .map(|&i| events[i].context.effective_from);
+        if last_date.is_none_or(|last| last <= date) {
+            self.fold_order.push(index);
+        } else {
+            let at = self
+                .fold_order
+                .partition_point(|&i| events[i].context.effective_from <= date);
+            self.fold_order.insert(at, index);
+        }
     }
 
     /// The earliest effective date whose version the batch can change.
