@@ -1,5 +1,7 @@
 //! Commands: what a user asks the registry to record. Also the import format's vocabulary.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::{AspectId, CategoryId, ItemId};
@@ -97,7 +99,7 @@ pub struct FieldUpdates {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    pub lead_units: Option<Known<std::sync::Arc<[Text]>>>,
+    pub lead_units: Option<Known<Arc<[Text]>>>,
 }
 
 /// A field that is present deserialises to `Some`, even when it is `null`.

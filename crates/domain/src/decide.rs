@@ -5,6 +5,7 @@
 //! applied again. A later event that no longer applies is named in the error.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
@@ -53,7 +54,7 @@ pub fn decide(
         context,
         None,
         Event::RevisionPublished {
-            revision: std::sync::Arc::new(info.clone()),
+            revision: Arc::new(info.clone()),
         },
     )];
     match &command.content {

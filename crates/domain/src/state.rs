@@ -399,18 +399,14 @@ pub fn share_with_state(state: &Snapshot, event: &mut Event) {
                     (before, &current.fields.service_standard)
                 {
                     share_text(&mut before.text, &held.text);
-                    if !Arc::ptr_eq(&before.levels, &held.levels) && before.levels == held.levels {
-                        before.levels = Arc::clone(&held.levels);
-                    }
+                    share_arc(&mut before.levels, &held.levels);
                 }
             }
             FieldChange::LeadUnits { before, .. } => {
                 if let (Known::Known(before), Known::Known(held)) =
                     (before, &current.fields.lead_units)
-                    && !Arc::ptr_eq(before, held)
-                    && before == held
                 {
-                    *before = Arc::clone(held);
+                    share_arc(before, held);
                 }
             }
         }
@@ -420,6 +416,12 @@ pub fn share_with_state(state: &Snapshot, event: &mut Event) {
 fn share(text: &mut Known<Text>, held: &Known<Text>) {
     if let (Known::Known(text), Known::Known(held)) = (text, held) {
         share_text(text, held);
+    }
+}
+
+fn share_arc<T: PartialEq + ?Sized>(value: &mut Arc<T>, held: &Arc<T>) {
+    if !Arc::ptr_eq(value, held) && value == held {
+        *value = Arc::clone(held);
     }
 }
 

@@ -93,7 +93,7 @@ pub struct Refolded {
 pub struct Held {
     /// One per append.
     pub generations: u64,
-    /// Versions over every generation's list (a list shared by two counts once).
+    /// Versions over every generation's list.
     pub version_entries: u64,
     /// Distinct consolidated states.
     pub snapshots: u64,
@@ -152,7 +152,6 @@ impl StandardTimeline {
     /// How much the generations hold and share: what the memory of the
     /// index is made of, for the benchmark and the tests that pin sharing.
     pub fn held(&self) -> Held {
-        let mut lists: HashSet<*const Vec<Version>> = HashSet::new();
         let mut snapshots: HashSet<*const Snapshot> = HashSet::new();
         let mut items: HashSet<*const ItemState> = HashSet::new();
         let mut held = Held {
@@ -160,9 +159,6 @@ impl StandardTimeline {
             ..Held::default()
         };
         for generation in &self.generations {
-            if !lists.insert(Arc::as_ptr(&generation.versions)) {
-                continue;
-            }
             held.version_entries += generation.versions.len() as u64;
             for version in generation.versions.iter() {
                 if snapshots.insert(Arc::as_ptr(&version.snapshot)) {
@@ -361,7 +357,14 @@ impl StandardTimeline {
                 );
                 index += 1;
             }
-            let replaced = previous[..previous.partition_point(|v| v.valid_from <= date)].last();
+            // Only a version this refold replaces can hold an equal copy: the
+            // kept one before them is what the state started from, so an
+            // ordinary append, which replaces none, compares nothing.
+            let replaced = previous
+                .partition_point(|v| v.valid_from <= date)
+                .checked_sub(1)
+                .filter(|&i| i >= keep)
+                .map(|i| &previous[i]);
             if let Some(replaced) = replaced {
                 keep_equal_items(
                     &mut state,

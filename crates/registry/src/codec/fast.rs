@@ -15,6 +15,7 @@
 //! error that names what is wrong, so the two can never disagree.
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use domain::event::{Event, EventContext, FieldChange};
@@ -177,7 +178,7 @@ struct PayloadSeed<'s> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RevisionPublished {
-    revision: std::sync::Arc<RevisionInfo>,
+    revision: Arc<RevisionInfo>,
 }
 
 #[derive(Deserialize)]
@@ -406,7 +407,7 @@ impl Side {
         }
     }
 
-    fn units(self) -> Option<Known<std::sync::Arc<[Text]>>> {
+    fn units(self) -> Option<Known<Arc<[Text]>>> {
         match self {
             Side::Unknown => Some(Known::Unknown),
             Side::Units(units) => Some(Known::Known(units.into())),
