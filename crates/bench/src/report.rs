@@ -238,13 +238,13 @@ impl fmt::Display for Report {
                 mib(s.payload_bytes / 1024),
                 s.payload_bytes as f64 / s.events.max(1) as f64
             )?;
+            let per_event = |n: u64| n as f64 / s.events.max(1) as f64;
             writeln!(
                 f,
                 "    events applied by the folds            {:>10}  {:.2} per event logged (retroactive and earlier-dated appends fold later events again)",
                 s.applied,
-                s.applied as f64 / s.events.max(1) as f64
+                per_event(s.applied)
             )?;
-            let per_event = |n: u64| n as f64 / s.events.max(1) as f64;
             writeln!(
                 f,
                 "    item states held by the timeline       {:>10}  {:.2} per event logged (one per item an event changes, per version; a refold keeps the equal ones)",
